@@ -1,0 +1,36 @@
+# The two commands a person needs: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export PROCURE_INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test install lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip wheel
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/procure db upgrade
+	$(BIN)/procure demo
+	$(BIN)/procure serve --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check procure sourcing tests
+	$(BIN)/ruff format --check procure sourcing tests
+
+bench: install
+	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
