@@ -1,0 +1,5 @@
+"""CLI commands of the sourcing room (filled in by its issue).
+
+Expose click groups/commands in GROUPS; procure.cli registers them."""
+
+GROUPS: list = []

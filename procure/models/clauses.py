@@ -1,0 +1,1 @@
+"""Tables of the clauses room (filled in by its issue)."""

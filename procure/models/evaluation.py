@@ -1,0 +1,1 @@
+"""Tables of the evaluation room (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""Tables of the tenders room (filled in by its issue)."""

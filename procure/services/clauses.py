@@ -1,0 +1,1 @@
+"""The clauses room's domain services (filled in by its issue)."""

@@ -1,0 +1,1 @@
+"""The evaluation room's domain services (filled in by its issue)."""

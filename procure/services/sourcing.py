@@ -1,0 +1,1 @@
+"""The sourcing room's domain services (filled in by its issue)."""

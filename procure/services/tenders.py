@@ -1,0 +1,1 @@
+"""The tenders room's domain services (filled in by its issue)."""

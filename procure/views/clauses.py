@@ -1,0 +1,7 @@
+"""The clauses room's pages (filled in by its issue)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("clauses", __name__, url_prefix="/clauses")

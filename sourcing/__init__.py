@@ -1,0 +1,1 @@
+"""Supplier sourcing: a plain library with no Flask import."""

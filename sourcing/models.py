@@ -1,0 +1,1 @@
+"""Supplier tables (SQLModel, no Flask)."""
