@@ -154,7 +154,7 @@ class LocalModel:
             )
         raw = response["choices"][0]["message"]["content"] or ""
         try:
-            return GenerationResult(json.loads(raw), raw)
+            return GenerationResult(json.loads(raw, strict=False), raw)
         except json.JSONDecodeError as exc:
             raise ModelError(f"Réponse du modèle non conforme au schéma JSON : {raw[:200]!r}") from exc
 
@@ -201,6 +201,6 @@ class RemoteModel:
                                     "json_schema": {"name": "answer", "schema": schema, "strict": True}}}
         raw = self._post("/v1/chat/completions", body)["choices"][0]["message"]["content"] or ""
         try:
-            return GenerationResult(json.loads(raw), raw)
+            return GenerationResult(json.loads(raw, strict=False), raw)
         except json.JSONDecodeError as exc:
             raise ModelError(f"Réponse du serveur non conforme au schéma JSON : {raw[:200]!r}") from exc
