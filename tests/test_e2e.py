@@ -1,0 +1,80 @@
+"""End to end in a real headless Chromium: login, a page visit, an htmx filter, logout."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import IN_CI
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM:
+        if IN_CI:
+            pytest.fail("Chromium est requis en CI (paquet Debian chromium).")
+        pytest.skip("Chromium absent de ce poste")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+def test_login_visit_and_logout(browser, live_server, make_user, tmp_path):
+    admin = make_user("admin", email="admin-e2e@test.procure.fr", password="mot-de-passe-e2e")
+    page = browser.new_page()
+    page.goto(f"{live_server}/admin/users")
+    assert page.url.startswith(f"{live_server}/login")
+    page.get_by_label("Adresse électronique").fill(admin.email)
+    page.get_by_label("Mot de passe").fill("mauvais-mot-de-passe")
+    page.get_by_role("button", name="Se connecter").click()
+    assert "incorrect" in page.get_by_role("alert").inner_text()
+
+    page.get_by_label("Mot de passe").fill("mot-de-passe-e2e")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server}/admin/users")
+    assert page.get_by_role("heading", level=1).inner_text() == "Comptes"
+    assert admin.email in page.locator("table").inner_text()
+
+    # The audit log filters as you type, through htmx, without reloading the page.
+    page.get_by_role("link", name="Journal d'audit").click()
+    page.wait_for_url("**/admin/audit")
+    page.evaluate("window.__marker = 1")
+    page.get_by_label("Action").fill("auth.login_failed")
+    page.wait_for_function("location.search.includes('login_failed')")
+    page.wait_for_timeout(200)
+    rows = page.locator("#audit-table tbody tr")
+    assert rows.count() == 1 and "auth.login_failed" in rows.first.inner_text()
+    assert page.evaluate("window.__marker") == 1  # same document: swapped, not reloaded
+    if os.environ.get("PROCURE_SCREENSHOTS"):
+        page.screenshot(path=os.path.join(os.environ["PROCURE_SCREENSHOTS"], "audit.png"), full_page=True)
+
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url("**/login")
+    assert "déconnecté" in page.locator(".flashes").inner_text()
+    page.goto(f"{live_server}/admin/audit")
+    assert page.url.startswith(f"{live_server}/login")
