@@ -244,7 +244,7 @@ class _Checker:
             if required:
                 raise self.fail("champ obligatoire manquant ou vide.", *full)
             return ""
-        if isinstance(value, bool) or isinstance(value, list | dict):
+        if isinstance(value, bool | list | dict):
             raise self.fail("doit être un texte.", *full)
         value = str(value).strip()
         if len(value) > max_length:
@@ -569,9 +569,9 @@ def _coerce(var: dict, value: Any) -> Any:
     else:  # text
         if isinstance(value, dict | list):
             raise ValueError("doit être un texte.")
-        value = value if isinstance(value, str) else _format_value({"type": "decimal"}, value) \
-            if _is_number(value) and not _is_int(value) else str(value)
-        value = value.strip()
+        if isinstance(value, float):  # an unquoted YAML "3.2" is meant as text
+            value = repr(value)
+        value = str(value).strip()
         limit = var.get("max_length")
         if limit and len(value) > limit:
             raise ValueError(f"texte trop long ({len(value)} caractères, {limit} au plus).")
