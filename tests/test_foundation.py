@@ -210,6 +210,7 @@ def test_healthz(client, app):
     assert body["database"]["status"] == "ok"
     assert body["database"]["backend"] in ("sqlite", "postgresql")
     assert body["model"]["name"] == "gemma-3-270m-q4_k_m.gguf"
+    assert len(body["model"]["file_sha256"]) == 64
     assert body["version"] == "0.1.0"
 
 
