@@ -541,6 +541,7 @@ def overview(*, session: Session, actor: Actor, tender_id: int) -> dict[str, Any
         "proposals": proposals(session=session, tender=tender), "lock": lock_state(session=session, tender_id=tender.id),
         "unlocks": unlocks(session=session, tender_id=tender.id), "ranking": ranking(session=session, tender=tender),
         "all_submitted": bool(team) and all(a.submitted_at for a in team),
+        "reports": report_documents(session=session, tender_id=tender.id),
     }
 
 
