@@ -67,6 +67,139 @@ def _normalise(vec: list[float]) -> list[float]:
     return [x / norm for x in vec]
 
 
+class HiddenStateEmbedder:
+    """Embeddings without the output layer: mean of one layer's hidden states, several texts a pass.
+
+    In embedding mode llama.cpp marks every token as an output and so runs the output layer (for
+    Gemma 3, 262k vocabulary x 640) on every token and copies its logits back: five times the cost
+    of the rest of this small model. Here the context runs in generation mode with only the last
+    token of each text as output, and a graph callback (`cb_eval`) copies the hidden states of every
+    token at the output of layer `n_layer - 2` (the last layer's input: llama.cpp already drops the
+    non-output rows inside the last layer). Several texts share one decode (one sequence each,
+    unified KV cache so the batch stays in order). Measured in benchmarks/test_bench_sourcing_embed.py.
+    """
+
+    LAYER_FROM_END = 2
+
+    def __init__(self, path: Path, *, n_threads: int, n_ctx: int = 2048, n_seq_max: int = 16):
+        import ctypes
+
+        import llama_cpp
+        import llama_cpp._ggml as ggml_lib
+        from llama_cpp import Llama
+
+        if not Path(path).exists():
+            raise ModelError(f"Fichier du modèle introuvable : {path}")
+        self._ctypes = ctypes
+        self._lib = llama_cpp
+        base = ctypes.CDLL(str(ggml_lib.libggml_base_path / "libggml-base.so"))
+        base.ggml_get_name.restype = ctypes.c_char_p
+        base.ggml_get_name.argtypes = [ctypes.c_void_p]
+        base.ggml_nbytes.restype = ctypes.c_size_t
+        base.ggml_nbytes.argtypes = [ctypes.c_void_p]
+        base.ggml_backend_tensor_get.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                                                 ctypes.c_size_t]
+        self._base = base
+        # the Llama object owns the weights and the tokenizer; its own context stays tiny
+        self.llama = Llama(model_path=str(path), n_ctx=16, n_threads=n_threads, verbose=False)
+        model = self.llama._model.model
+        self.n_embd = self.llama.n_embd()
+        n_layer = llama_cpp.llama_model_n_layer(model)
+        self.layer = max(n_layer - self.LAYER_FROM_END, 0)
+        self._target = f"l_out-{self.layer}".encode()
+        self.n_ctx = n_ctx
+        self.n_seq_max = n_seq_max
+        self._captured: list = []
+        self._callback = llama_cpp.ggml_backend_sched_eval_callback(self._on_tensor)
+        params = llama_cpp.llama_context_default_params()
+        params.n_ctx = params.n_batch = params.n_ubatch = n_ctx
+        params.n_seq_max = n_seq_max
+        params.n_threads = params.n_threads_batch = n_threads
+        params.embeddings = False
+        params.kv_unified = True
+        params.cb_eval = self._callback
+        params.cb_eval_user_data = None
+        self._ctx = llama_cpp.llama_init_from_model(model, params)
+        if not self._ctx:
+            raise ModelError("Impossible de créer le contexte d'embedding du modèle.")
+        self._memory = llama_cpp.llama_get_memory(self._ctx)
+        self._batch = llama_cpp.llama_batch_init(n_ctx, 0, n_seq_max)
+
+    def _on_tensor(self, tensor, ask, _user_data):  # called by llama.cpp for every graph node
+        if self._base.ggml_get_name(tensor) != self._target:
+            return not ask
+        if ask:
+            return True
+        import numpy as np
+
+        ne = (self._ctypes.c_int64 * 4).from_address(tensor + 16)
+        size = self._base.ggml_nbytes(tensor)
+        buf = np.empty(size // 4, dtype=np.float32)
+        self._base.ggml_backend_tensor_get(tensor, buf.ctypes.data, 0, size)
+        self._captured.append(buf.reshape(ne[1], ne[0]))
+        return True
+
+    def tokenize(self, text: str) -> list[int]:
+        tokens = self.llama.tokenize((text or " ").encode("utf-8"), add_bos=True)
+        return tokens[: self.n_ctx] or [self.llama.token_bos()]
+
+    def _decode(self, group: list[list[int]]) -> list[list[float]]:
+        import numpy as np
+
+        lib, batch = self._lib, self._batch
+        lib.llama_memory_clear(self._memory, True)
+        n = 0
+        for seq, tokens in enumerate(group):
+            last = len(tokens) - 1
+            for pos, token in enumerate(tokens):
+                batch.token[n], batch.pos[n], batch.n_seq_id[n] = token, pos, 1
+                batch.seq_id[n][0] = seq
+                batch.logits[n] = pos == last
+                n += 1
+        batch.n_tokens = n
+        self._captured = []
+        if lib.llama_decode(self._ctx, batch) != 0:
+            raise ModelError("Le modèle n'a pas pu calculer les embeddings (llama_decode).")
+        hidden = np.concatenate(self._captured) if len(self._captured) > 1 else self._captured[0]
+        if hidden.shape[0] != n:
+            raise ModelError(f"Embeddings incomplets : {hidden.shape[0]} états pour {n} jetons.")
+        out, start = [], 0
+        for tokens in group:
+            vec = hidden[start:start + len(tokens)].mean(axis=0)
+            start += len(tokens)
+            norm = float(np.linalg.norm(vec)) or 1.0
+            out.append((vec / norm).astype(float).tolist())
+        return out
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """One normalised vector per text; texts are packed into decodes of up to n_ctx tokens."""
+        out: list[list[float]] = []
+        group: list[list[int]] = []
+        used = 0
+        for text in texts:
+            tokens = self.tokenize(text)
+            if group and (used + len(tokens) > self.n_ctx or len(group) >= self.n_seq_max):
+                out.extend(self._decode(group))
+                group, used = [], 0
+            group.append(tokens)
+            used += len(tokens)
+        if group:
+            out.extend(self._decode(group))
+        return out
+
+    def close(self) -> None:
+        if getattr(self, "_ctx", None):
+            self._lib.llama_batch_free(self._batch)
+            self._lib.llama_free(self._ctx)
+            self._ctx = None
+
+    def __del__(self) -> None:  # pragma: no cover - interpreter shutdown order varies
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+
 @dataclass
 class GenerationResult:
     data: dict
@@ -120,25 +253,17 @@ class LocalModel:
                 self._gen = self._llama(embedding=False)
         return self._gen
 
-    def embedder(self):
+    def embedder(self) -> HiddenStateEmbedder:
         with self._load_lock:
             if self._emb is None:
-                self._emb = self._llama(embedding=True)
+                self._emb = HiddenStateEmbedder(self.path, n_threads=self.n_threads, n_ctx=self.n_ctx)
         return self._emb
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        """Return one L2-normalised embedding per text (mean pooling over tokens)."""
-        llama = self.embedder()
-        out: list[list[float]] = []
+        """Return one L2-normalised embedding per text (mean of the hidden states over tokens)."""
+        embedder = self.embedder()
         with self._emb_lock:
-            for text in texts:
-                tokens = llama.tokenize((text or " ").encode("utf-8"), add_bos=True)[: self.n_ctx]
-                vec = llama.embed(llama.detokenize(tokens).decode("utf-8", "ignore") or " ")
-                if vec and isinstance(vec[0], list):  # one vector per token: pool them
-                    dim = len(vec[0])
-                    vec = [sum(row[i] for row in vec) / len(vec) for i in range(dim)]
-                out.append(_normalise(vec))
-        return out
+            return embedder.embed(list(texts))
 
     def generate_json(self, prompt: str, schema: dict, *, max_tokens: int = 256,
                       system: str | None = None, temperature: float = 0.0) -> GenerationResult:
