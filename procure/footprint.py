@@ -137,7 +137,8 @@ def validate_declaration(raw: dict[str, Any]) -> dict[str, Any]:
             continue
         value = clean[name]
         if name == "renewable_share" and 1 < value <= 100:
-            errors[name] = f"Part entre 0 et 1 attendue ({value:g} % s'écrit {value / 100:g})."
+            errors[name] = (f"Part au plus 1 (= 100 %) attendue : {value:g} dépasse 100 % "
+                            f"(si c'est un pourcentage, {value:g} % s'écrit {value / 100:g}).")
         elif name == "pue" and value < 1:
             errors[name] = "Un PUE est au moins égal à 1 (énergie totale / énergie informatique)."
         elif value < low or (value == low and not inclusive):
