@@ -1,0 +1,230 @@
+"""Hybrid search over the supplier index and the documented, deterministic score.
+
+1. The need's words are matched against the 9,454 French CPV labels (`search_cpv`): the best
+   classes are the need's *CPV classes* (shown to the user, who may correct them with `--cpv`).
+2. Candidates come from two retrievers: the French full-text index (BM25) and the vector index
+   (the need embedded by the local model). Their union is scored.
+3. score = 100 x sum(weight_i x component_i) / sum(weight_i over the components that apply), each
+   component in [0, 1] (see COMPONENTS and docs/sourcing.md). Location, size and certifications
+   apply only when the search asks for them; the model's judgement only for judged results.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sourcing.cpv import cpv_prefix, load_cpv, normalise_cpv, search_cpv
+
+COMPONENTS = {
+    "semantique": "Proximité sémantique (vecteurs du modèle local), rang normalisé",
+    "texte": "Pertinence plein texte (BM25, index français), relative au meilleur résultat",
+    "cpv": "Marchés passés dans les classes CPV du besoin (part et profondeur de la correspondance)",
+    "recence": "Ancienneté du marché correspondant le plus récent (demi-vie 3 ans)",
+    "localisation": "Même département que demandé",
+    "taille": "Taille demandée (PME, ETI, GE)",
+    "certifications": "Part des certifications demandées déclarées",
+    "jugement": "Avis borné du modèle local (0 à 4), si demandé",
+}
+DEFAULT_WEIGHTS = {
+    "semantique": 0.10, "texte": 0.35, "cpv": 0.35, "recence": 0.10,
+    "localisation": 0.10, "taille": 0.05, "certifications": 0.10, "jugement": 0.10,
+}
+JUDGE_MAX_WEIGHT = 0.15  # the model's opinion can never weigh more than this
+HALF_LIFE_YEARS = 3.0
+CANDIDATES = 100
+
+
+@dataclass
+class Query:
+    need: str
+    cpv: str = ""  # a code prefix given by the user (filter and CPV classes)
+    department: str = ""
+    size: str = ""
+    certifications: list[str] = field(default_factory=list)
+    limit: int = 10
+    mode: str = "hybrid"  # hybrid, vector, text (the last two for the evaluation)
+
+
+def need_cpv_classes(need: str, cpv_filter: str = "", limit: int = 5) -> list[dict[str, Any]]:
+    """CPV classes of the need: the user's prefix if given, else the best label matches."""
+    table = load_cpv()
+    if cpv_filter:
+        digits = re.sub(r"\D", "", cpv_filter)
+        full = normalise_cpv(digits.ljust(8, "0")) if digits else None
+        label = table.get(full, "") if full else ""
+        return [{"code": full or digits, "prefix": digits, "label": label, "score": 100.0}]
+    out = []
+    for code, label, score in search_cpv(need, limit=limit):
+        if score >= 70:
+            out.append({"code": code, "prefix": cpv_prefix(code), "label": label, "score": score})
+    return out
+
+
+def cpv_component(entries: list[tuple[str, int]], classes: list[dict]) -> tuple[float, int, int]:
+    """(value, matching contracts, year of the latest match) for a supplier's (code, year) list."""
+    if not entries or not classes:
+        return 0.0, 0, 0
+    best_total = 0.0
+    matches = 0
+    latest = 0
+    for code, year in entries:
+        best = 0.0
+        for cls in classes:
+            prefix = cls["prefix"]
+            if code.startswith(prefix):
+                depth = 1.0
+            else:
+                common = len(_common(code, prefix))
+                depth = 0.0 if common < 2 else 0.25 + 0.5 * (common - 2) / max(len(prefix) - 2, 1)
+                depth = min(depth, 0.75)
+            best = max(best, depth * cls["score"] / 100)
+        if best >= 0.5:
+            matches += 1
+            latest = max(latest, year)
+        best_total += best
+    share = best_total / len(entries)
+    volume = 1 - math.exp(-matches / 2)  # 1 match 0.39, 2: 0.63, 4: 0.86
+    return round(0.5 * share + 0.5 * volume, 4), matches, latest
+
+
+def _common(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def recency(year: int, today: date | None = None) -> float:
+    if not year:
+        return 0.0
+    age = max((today or date.today()).year - year, 0)
+    return round(0.5 ** (age / HALF_LIFE_YEARS), 4)
+
+
+def _entries(cpvs: str) -> list[tuple[str, int]]:
+    out = []
+    for item in (cpvs or "").split():
+        code, _, year = item.partition(":")
+        out.append((code, int(year or 0)))
+    return out
+
+
+def _sql_quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _where(q: Query) -> str | None:
+    clauses = []
+    if q.department:
+        clauses.append(f"department = {_sql_quote(q.department)}")
+    if q.size:
+        clauses.append(f"size = {_sql_quote(q.size)}")
+    return " AND ".join(clauses) or None
+
+
+def fts_query(need: str) -> str:
+    """The need as a plain word query (no operators from user text)."""
+    words = re.findall(r"[\w'’-]+", need or "")
+    return " ".join(w.replace("'", " ").replace("’", " ") for w in words)[:500]
+
+
+def retrieve(table, q: Query, query_vector: list[float] | None, n: int = CANDIDATES):
+    """Candidates from BM25 and from the vectors: ({id: row}, {id: bm25}, {id: vector rank})."""
+    where = _where(q)
+    rows: dict[int, dict] = {}
+    bm25: dict[int, float] = {}
+    vrank: dict[int, int] = {}
+    cols = ["id", "siren", "name", "department", "size", "cpvs", "certifications"]
+    if q.mode in ("hybrid", "text") and fts_query(q.need).strip():
+        search = table.search(fts_query(q.need), query_type="fts", fts_columns="text")
+        if where:
+            search = search.where(where, prefilter=True)
+        for r in search.select(cols).limit(n).to_list():
+            rows[r["id"]] = r
+            bm25[r["id"]] = float(r.get("_score") or 0.0)
+    if q.mode in ("hybrid", "vector") and query_vector is not None:
+        search = table.search(query_vector, vector_column_name="vector").metric("cosine")
+        if where:
+            search = search.where(where, prefilter=True)
+        for rank, r in enumerate(search.select(cols).limit(n).to_list()):
+            rows.setdefault(r["id"], r)
+            vrank[r["id"]] = rank
+    if q.cpv:
+        prefix = re.sub(r"\D", "", q.cpv)
+        rows = {i: r for i, r in rows.items() if any(c.startswith(prefix) for c, _ in _entries(r["cpvs"]))}
+    return rows, bm25, vrank
+
+
+def score_candidates(rows: dict[int, dict], bm25: dict[int, float], vrank: dict[int, int],
+                     q: Query, classes: list[dict], weights: dict[str, float],
+                     judgements: dict[int, int] | None = None, n_candidates: int = CANDIDATES,
+                     today: date | None = None) -> list[dict[str, Any]]:
+    judgements = judgements or {}
+    top_bm25 = max(bm25.values(), default=0.0) or 1.0
+    results = []
+    wanted_certs = [c.strip().lower() for c in q.certifications if c.strip()]
+    for sid, r in rows.items():
+        entries = _entries(r["cpvs"])
+        cpv_value, matches, latest = cpv_component(entries, classes)
+        comp: dict[str, float] = {
+            "semantique": round(1 - vrank[sid] / n_candidates, 4) if sid in vrank else 0.0,
+            "texte": round(bm25.get(sid, 0.0) / top_bm25, 4),
+            "cpv": cpv_value,
+            "recence": recency(latest, today) if matches else 0.0,
+        }
+        if q.department:
+            comp["localisation"] = 1.0 if r["department"] == q.department else 0.0
+        if q.size:
+            comp["taille"] = 1.0 if r["size"] == q.size else 0.0
+        if wanted_certs:
+            have = (r["certifications"] or "").lower()
+            comp["certifications"] = round(sum(c in have for c in wanted_certs) / len(wanted_certs), 4)
+        if sid in judgements:
+            comp["jugement"] = round(judgements[sid] / 4, 4)
+        results.append({"supplier_id": sid, "siren": r["siren"], "name": r["name"],
+                        "components": comp, "cpv_matches": matches,
+                        "score": weighted(comp, weights)})
+    results.sort(key=lambda x: (-x["score"], x["name"], x["supplier_id"]))
+    return results
+
+
+def weighted(components: dict[str, float], weights: dict[str, float]) -> float:
+    used = {k: weights.get(k, 0.0) for k in components}
+    used = {k: w for k, w in used.items() if w > 0}
+    total = sum(used.values())
+    if not total:
+        return 0.0
+    return round(100 * sum(w * components[k] for k, w in used.items()) / total, 2)
+
+
+def clean_weights(weights: dict[str, float] | None) -> dict[str, float]:
+    """Default weights updated with the user's; the judgement weight is capped."""
+    out = dict(DEFAULT_WEIGHTS)
+    for k, v in (weights or {}).items():
+        if k in out:
+            out[k] = max(0.0, float(v))
+    out["jugement"] = min(out["jugement"], JUDGE_MAX_WEIGHT)
+    return out
+
+
+def search(table, q: Query, *, embed: Callable[[list[str]], list[list[float]]] | None,
+           weights: dict[str, float] | None = None, today: date | None = None) -> dict[str, Any]:
+    """Run one search: CPV classes, retrieval, score. Returns classes and ranked results."""
+    weights = clean_weights(weights)
+    classes = need_cpv_classes(q.need, q.cpv)
+    vector = embed([q.need])[0] if (embed is not None and q.mode in ("hybrid", "vector")) else None
+    rows, bm25, vrank = retrieve(table, q, vector)
+    if q.mode == "hybrid":
+        results = score_candidates(rows, bm25, vrank, q, classes, weights, today=today)
+    else:  # single retriever, its own order (for the evaluation's baselines)
+        base = score_candidates(rows, bm25, vrank, q, classes, weights, today=today)
+        key = "texte" if q.mode == "text" else "semantique"
+        results = sorted((r for r in base if r["components"][key] > 0),
+                         key=lambda r: (-r["components"][key], r["supplier_id"]))
+    return {"cpv_classes": classes, "weights": weights, "results": results[: q.limit],
+            "candidates": len(rows)}
