@@ -695,7 +695,8 @@ def report_spec(*, session: Session, actor: Actor, tender_id: int):
     for u in view["unlocks"]:
         blocks.append(d.Bullet(f"Déverrouillage du {u.at:%d/%m/%Y} : {u.reason}"))
     return d.DocumentSpec(title="Rapport d'analyse des offres", subtitle=tender.title, buyer=tender.buyer,
-                          reference=tender.reference, piece="RAO", date=date.today(), blocks=blocks)
+                          reference=tender.reference, piece="Rapport d'analyse des offres (RAO)",
+                          date=date.today().strftime("%d/%m/%Y"), blocks=blocks)
 
 
 def export_report(*, session: Session, actor: Actor, tender_id: int, fmt: str, out_dir: str | Path) -> tuple[TenderDocument, Path]:
