@@ -74,7 +74,7 @@ def test_buyer_records_offer_and_declaration_in_the_ui(app, team, session):
     assert r.status_code == 303
     page = soup(c.get(f"/evaluation/offers/{offer.id}"))
     decl = session.exec(select(Declaration)).one()
-    assert page.select_one("#kg-year").get_text(strip=True).replace("\u202f", "") == f"{decl.footprint['kgco2e_per_year']:,.2f}".replace(",", "")
+    assert page.select_one("#kg-year").get_text(strip=True).replace("\u202f", "") == f"{decl.footprint['kgco2e_per_year']:,.2f}".replace(",", "").replace(".", ",")
     defaulted = [row.select_one("code").get_text() for row in page.select("#values-used tr.defaulted")]
     assert "hardware_lifetime_years" in defaulted and "pue" not in defaulted
     assert page.select("#constants tbody tr")  # every constant shown with its source
@@ -184,7 +184,7 @@ def test_two_evaluators_score_reconcile_lock_and_unlock(app, team, session):
     # Proposed notes by formula are shown; the price proposal follows the hyperbolic formula.
     page = soup(lead.get(f"/evaluation/{t.id}"))
     proposals = [p.get_text() for p in page.select(f"#score-form-{z.id} .proposal")]
-    assert any("10,00" in p or "10.00" in p for p in proposals)
+    assert any("10,00" in p for p in proposals)
 
     # Out of range and missing comment are refused, nothing written.
     r = lead.post(f"/evaluation/{t.id}/offers/{a.id}/scores", data={"score-0": "25", "comment-0": "trop"})
@@ -227,7 +227,7 @@ def test_two_evaluators_score_reconcile_lock_and_unlock(app, team, session):
     page = soup(lead.get(f"/evaluation/{t.id}"))
     ranks = [tr.select("td")[0].get_text(" ", strip=True) for tr in page.select("#ranking tbody tr")]
     assert ranks == ["1 ex æquo", "1 ex æquo"]
-    assert page.select_one("#ranking tbody td.num").get_text() == "50,00".replace(",", ".")
+    assert page.select_one("#ranking tbody td.num").get_text() == "50,00"
 
     assert lead.post(f"/evaluation/{t.id}/lock").status_code == 303
     assert soup(b.get(f"/evaluation/{t.id}")).select_one("#lock-status").get_text() == "verrouillée"
