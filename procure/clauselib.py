@@ -83,6 +83,8 @@ FIELDS = ("key", "family", "title", "piece", "summary", "covers", "conditions", 
 REQUIRED_FIELDS = ("key", "family", "title", "piece")
 VARIABLE_FIELDS = ("name", "type", "label", "default", "min", "max", "max_length", "choices", "required")
 MAX_FILE_CHARS = 200_000
+# libyaml's safe loader when built in (same rules, about 10 times faster), else PyYAML's.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -406,8 +408,8 @@ def parse_clause_text(text: str, *, filename: str) -> ClauseSpec:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     front, body, body_line = _split_front_matter(text, filename)
     try:
-        root = yaml.compose(front, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(front)
+        root = yaml.compose(front, Loader=_YAML_LOADER)
+        data = yaml.load(front, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
