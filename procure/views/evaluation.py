@@ -6,9 +6,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, flash, request, send_file, url_for
 
-from procure import db_session
+from procure import db_session, scoring
 from procure import footprint as fp
-from procure import scoring
 from procure.errors import NotFound, ValidationError
 from procure.htmx import redirect, render
 from procure.security import current_actor, roles_required
