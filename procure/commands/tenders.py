@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from procure.commands.common import as_option, cli_session, domain_errors, echo_json, resolve_actor
 from procure.errors import ValidationError
@@ -141,6 +141,7 @@ def export(tender_id: int, piece: str, fmt: str, output: Path, as_json: bool, as
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True)
 @as_option
+@with_appcontext
 @domain_errors
 def verify(file: Path, as_json: bool, as_email: str | None):
     with cli_session() as session:
