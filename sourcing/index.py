@@ -23,7 +23,7 @@ from sourcing.normalise import naf_labels
 
 TABLE = "suppliers"
 ANN_THRESHOLD = 20_000  # beyond this many rows, an IVF index answers vector queries
-EMBED_TOKENS_HINT = 48  # words kept in the embedded profile (the model is slow: keep it short)
+EMBED_TOKENS_HINT = 32  # words kept in the embedded profile (the model is slow: keep it short)
 MAX_OBJECTS = 40
 
 
