@@ -931,7 +931,8 @@ def export(*, session: Session, actor: Actor, tender_id: int, piece: str, fmt: s
     path = Path(path)
     writer = documents.write_docx if fmt == "docx" else documents.write_odt
     digest = writer(spec, path)
-    body_text = documents.read_text(path)
+    # The text as written (no need to re-read the file we have just written).
+    body_text = "\n".join(text for _block, text in documents.numbered_headings(spec.blocks) if text)
     doc = TenderDocument(tender_id=tender.id, piece=piece, format=fmt, filename=path.name, sha256=digest,
                          manifest=manifest, created_by=actor.user_id, body_text=body_text)
     session.add(doc)
@@ -1055,8 +1056,8 @@ def pending_work(*, session: Session, user: User) -> list[dict]:
             continue
         findings = check(session=session, tender=tender)
         errors = sum(1 for f in findings if f.severity == "error")
-        items.append({"label": f"{tender.reference} – {tender.title}", "url": f"/tenders/{tender.id}",
-                      "badge": f"{errors} erreur(s)" if errors else "prêt à exporter"})
+        label = f"{tender.reference} – {tender.title}" + (f" ({errors} erreur(s) de conformité)" if errors else "")
+        items.append({"label": label, "url": f"/tenders/{tender.id}", "badge": "error" if errors else "draft"})
     return [{"title": "Mes marchés en préparation", "items": items[:10],
              "empty": "Aucun marché en préparation. Créez-en un depuis la page Marchés."}]
 
