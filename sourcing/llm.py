@@ -259,11 +259,24 @@ class LocalModel:
                 self._emb = HiddenStateEmbedder(self.path, n_threads=self.n_threads, n_ctx=self.n_ctx)
         return self._emb
 
+    CACHE_SIZE = 4096
+
     def embed(self, texts: list[str]) -> list[list[float]]:
-        """Return one L2-normalised embedding per text (mean of the hidden states over tokens)."""
+        """Return one L2-normalised embedding per text (mean of the hidden states over tokens).
+
+        Recent texts are remembered (a need searched twice is not embedded twice)."""
         embedder = self.embedder()
         with self._emb_lock:
-            return embedder.embed(list(texts))
+            cache = self.__dict__.setdefault("_cache", {})
+            if len(texts) > self.CACHE_SIZE // 2:
+                return embedder.embed(list(texts))
+            todo = list(dict.fromkeys(t for t in texts if t not in cache))
+            if todo:
+                for text, vec in zip(todo, embedder.embed(todo), strict=True):
+                    if len(cache) >= self.CACHE_SIZE:
+                        cache.pop(next(iter(cache)))
+                    cache[text] = vec
+            return [list(cache[t]) for t in texts]
 
     def generate_json(self, prompt: str, schema: dict, *, max_tokens: int = 256,
                       system: str | None = None, temperature: float = 0.0) -> GenerationResult:

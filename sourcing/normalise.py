@@ -57,7 +57,9 @@ def clean_identifier(value: object) -> str:
 
 def normalise_name(name: str) -> str:
     """Name for matching: folded, `&` -> et, without legal forms, articles and punctuation."""
-    text = fold((name or "").replace("&", " et "))
+    # dotted acronyms first: "S.A.S." -> "SAS"
+    name = re.sub(r"\b((?:\w\.){2,}\w?)", lambda m: m.group(1).replace(".", ""), name or "")
+    text = fold(name.replace("&", " et "))
     for form in _MULTI_FORMS:
         text = re.sub(rf"\b{form}\b", " ", text)
     words = [w for w in text.split() if w not in _SINGLE_FORMS and w not in ARTICLES]
