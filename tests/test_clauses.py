@@ -421,3 +421,20 @@ def test_compare_two_versions_by_htmx_and_plain_get(client, login, session, libr
 def test_access_rules(client, login, role, method, url, expected):
     login(role)
     assert getattr(client, method)(url).status_code == expected
+
+
+def test_editing_an_approved_version_creates_the_next_draft(client, login, session, library, jurists):
+    author, reviewer = jurists
+    synced(session, library, author)
+    key = "donnees.hebergement-secnumcloud"
+    approve_all(session, author, reviewer, key)
+    login("legal")
+    page = soup(client.get(f"/clauses/{key}/versions/1/modifier"))
+    assert "Nouvelle version" in page.select_one("h1").get_text()
+    form = service.form_of(*service.get_version_by_number(session=session, key=key, number=1))
+    response = client.post(f"/clauses/{key}/versions/1/modifier",
+                           data={**form, "body": form["body"] + "\n\nLe titulaire informe l'acheteur sans délai."})
+    assert response.status_code == 303 and response.headers["Location"].endswith("version=2")
+    v1, v2 = version_of(session, key, 1), version_of(session, key, 2)
+    assert v1.status == "approved" and "sans délai" not in v1.body
+    assert v2.status == "draft" and v2.body.endswith("sans délai.")
