@@ -45,7 +45,10 @@ def test_embeddings_are_normalised_and_meaningful(model):
 
     # Two software-maintenance needs are closer to each other than to roofing works.
     assert cos(vectors[0], vectors[1]) > cos(vectors[0], vectors[2])
-    assert model.embed(texts[:1]) == vectors[:1]  # deterministic
+    # Same text, same vector, whether embedded alone or packed with others into one decode
+    # (up to float rounding from the different batch shapes).
+    alone = model.embed(texts[:1])[0]
+    assert cos(alone, vectors[0]) > 0.9999
 
 
 def test_json_generation_follows_the_schema(model):
@@ -76,7 +79,7 @@ def test_model_is_safe_to_share_between_threads(model):
     for t in threads:
         t.join()
     assert not errors
-    assert all(r == expected for r in results)
+    assert all(r == expected for r in results)  # same batches, same numbers
 
 
 def test_loaded_once_per_provider(model_provider):
