@@ -119,7 +119,11 @@ class HiddenStateEmbedder:
         params.kv_unified = True
         params.cb_eval = self._callback
         params.cb_eval_user_data = None
-        self._ctx = llama_cpp.llama_init_from_model(model, params)
+        import contextlib
+        import io
+
+        with contextlib.redirect_stderr(io.StringIO()):  # llama.cpp logs the cache layout on stderr
+            self._ctx = llama_cpp.llama_init_from_model(model, params)
         if not self._ctx:
             raise ModelError("Impossible de créer le contexte d'embedding du modèle.")
         self._memory = llama_cpp.llama_get_memory(self._ctx)

@@ -144,14 +144,14 @@ def retrieve(table, q: Query, query_vector: list[float] | None, n: int = CANDIDA
         search = table.search(fts_query(q.need), query_type="fts", fts_columns="text")
         if where:
             search = search.where(where, prefilter=True)
-        for r in search.select(cols).limit(n).to_list():
+        for r in search.select([*cols, "_score"]).limit(n).to_list():
             rows[r["id"]] = r
             bm25[r["id"]] = float(r.get("_score") or 0.0)
     if q.mode in ("hybrid", "vector") and query_vector is not None:
         search = table.search(query_vector, vector_column_name="vector").metric("cosine")
         if where:
             search = search.where(where, prefilter=True)
-        for rank, r in enumerate(search.select(cols).limit(n).to_list()):
+        for rank, r in enumerate(search.select([*cols, "_distance"]).limit(n).to_list()):
             rows.setdefault(r["id"], r)
             vrank[r["id"]] = rank
     if q.cpv:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from procure import jobs
 from procure.commands import common
@@ -104,6 +104,7 @@ def merge(proposal_id: int, decision: str, as_email: str | None):
 @click.option("--rebuild", is_flag=True, help="Reconstruire l'index entier depuis la base.")
 @click.option("--json", "as_json", is_flag=True)
 @as_option
+@with_appcontext
 @domain_errors
 def index(rebuild: bool, as_json: bool, as_email: str | None):
     with cli_session() as session:

@@ -61,7 +61,9 @@ def import_data(*, session: Session, actor: Actor, data: bytes, fmt: str, filena
         source, rows = read_rows(data, fmt, filename)
     except ImportFormatError as exc:
         raise ValidationError(str(exc), fields={"fichier": str(exc)}) from exc
-    report = apply_rows(session, rows, source=source, filename=filename, progress=progress)
+    if progress:  # before writing: on SQLite the job row cannot be updated inside this transaction
+        progress(0, len(rows), f"{len(rows)} lignes lues, enregistrement en cours")
+    report = apply_rows(session, rows, source=source, filename=filename)
     proposals = _propose_merges(session, report.supplier_ids)
     result = report.as_dict()
     result["merge_proposals"] = proposals
@@ -69,6 +71,8 @@ def import_data(*, session: Session, actor: Actor, data: bytes, fmt: str, filena
                  details={k: v for k, v in result.items() if k not in ("rejected_rows", "warnings")}
                  | {"rejected_rows": result["rejected_rows"][:50]})
     session.commit()
+    if progress:
+        progress(len(rows), len(rows), "import terminé")
     return result
 
 
