@@ -11,7 +11,7 @@ import statistics
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel
 
 import procure.models  # noqa: F401
 from procure import documents
