@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,8 +26,8 @@ from sourcing.normalise import (
     clean_identifier,
     department_of,
     display_name,
-    normalise_name,
     normalise_naf,
+    normalise_name,
     parse_amount,
     parse_date,
     size_from,

@@ -10,7 +10,14 @@ import pytest
 from sqlmodel import select
 
 from procure.models.core import AuditEvent, Job
-from sourcing.models import MergeProposal, PastContract, SourcingJudgement, SourcingSearch, Supplier, SupplierName
+from sourcing.models import (
+    MergeProposal,
+    PastContract,
+    SourcingJudgement,
+    SourcingSearch,
+    Supplier,
+    SupplierName,
+)
 from tests.conftest import soup
 
 DATA = Path(__file__).parent / "data"

@@ -12,7 +12,13 @@ from sourcing.ingest import ImportFormatError, read_rows
 from sourcing.judge import injection_flags, sanitise
 from sourcing.match import Entry, NameIndex
 from sourcing.normalise import display_name, normalise_name, parse_amount, valid_siren, valid_siret
-from sourcing.search import DEFAULT_WEIGHTS, JUDGE_MAX_WEIGHT, clean_weights, cpv_component, weighted
+from sourcing.search import (
+    DEFAULT_WEIGHTS,
+    JUDGE_MAX_WEIGHT,
+    clean_weights,
+    cpv_component,
+    weighted,
+)
 
 DATA = Path(__file__).parent / "data"
 
