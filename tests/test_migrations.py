@@ -41,6 +41,12 @@ def test_upgrade_matches_models_and_is_repeatable(empty_db):
                           "details, client_addr) VALUES (CURRENT_TIMESTAMP, '', 'test', '', '', '{}', '')"))
         with pytest.raises(Exception, match="append-only"):
             conn.execute(text("DELETE FROM audit_event"))
+        conn.rollback()
+        triggers_sql = ("SELECT name FROM sqlite_master WHERE type = 'trigger'" if conn.dialect.name == "sqlite"
+                        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        triggers = {row[0] for row in conn.execute(text(triggers_sql))}
+    assert {"clause_version_immutable"} <= triggers
+    assert triggers & {"audit_event_no_change", "audit_event_no_delete"}
     engine.dispose()
     assert diff == [], f"les migrations ne correspondent pas aux modèles : {diff}"
 
