@@ -33,7 +33,8 @@ def _ndcg(ranked: list[int], grades: dict[int, int], k: int = 10) -> float:
 
 
 def evaluate(data: bytes, *, model, workdir: str, holdout: int = 200, seed: int = 1,
-             progress=None, max_training: int | None = None) -> dict:
+             progress=None, max_training: int | None = None, variants: dict | None = None) -> dict:
+    """Run the evaluation; `variants` maps a name to search() keyword arguments (extra modes)."""
     _src, rows = read_rows(data, "decp", "evaluation")
     rows = [r for r in rows if r.ok and r.contract and r.contract["cpv"]]
     wins = defaultdict(int)
@@ -64,7 +65,10 @@ def evaluate(data: bytes, *, model, workdir: str, holdout: int = 200, seed: int 
     table = lindex.open_table(uri)
     vectors = dict(zip([r.contract["object"] for r in tests],
                        model.embed([r.contract["object"] for r in tests]), strict=False))
-    totals = {m: {"recall@10": 0.0, "ndcg@10": 0.0, "winner@10": 0.0} for m in MODES}
+    runs = {m: {"mode": m} for m in MODES}
+    for name, kwargs in (variants or {}).items():
+        runs[name] = {"mode": "hybrid", **kwargs}
+    totals = {m: {"recall@10": 0.0, "ndcg@10": 0.0, "winner@10": 0.0} for m in runs}
     counted = 0
     for n, r in enumerate(tests, 1):
         winners = {by_siren[w.siren] for w in r.winners if w.siren in by_siren}
@@ -73,9 +77,10 @@ def evaluate(data: bytes, *, model, workdir: str, holdout: int = 200, seed: int 
         grades = {s: 1 for s in same_cpv.get(r.contract["cpv"], set())}
         grades.update({s: 2 for s in winners})
         counted += 1
-        for mode in MODES:
-            q = lsearch.Query(need=r.contract["object"], limit=10, mode=mode)
-            out = lsearch.search(table, q, embed=lambda texts, v=vectors[r.contract["object"]]: [v])
+        for mode, kwargs in runs.items():
+            kwargs = dict(kwargs)
+            q = lsearch.Query(need=r.contract["object"], limit=10, mode=kwargs.pop("mode"))
+            out = lsearch.search(table, q, embed=lambda texts, v=vectors[r.contract["object"]]: [v], **kwargs)
             ranked = [x["supplier_id"] for x in out["results"]]
             top = set(ranked[:10])
             totals[mode]["recall@10"] += len(top & set(grades)) / min(len(grades), 10)

@@ -31,7 +31,7 @@ COMPONENTS = {
     "jugement": "Avis borné du modèle local (0 à 4), si demandé",
 }
 DEFAULT_WEIGHTS = {
-    "semantique": 0.10, "texte": 0.35, "cpv": 0.35, "recence": 0.10,
+    "semantique": 0.05, "texte": 0.35, "cpv": 0.35, "recence": 0.10,
     "localisation": 0.10, "taille": 0.05, "certifications": 0.10, "jugement": 0.10,
 }
 JUDGE_MAX_WEIGHT = 0.15  # the model's opinion can never weigh more than this
@@ -212,13 +212,43 @@ def clean_weights(weights: dict[str, float] | None) -> dict[str, float]:
     return out
 
 
+FEEDBACK_DOCS = 5
+FEEDBACK_CLASSES = 3
+
+
+def feedback_classes(rows: dict[int, dict], bm25: dict[int, float], known: list[dict]) -> list[dict]:
+    """CPV classes most frequent among the contracts of the best full-text hits (pseudo-relevance
+    feedback): the need's words find a few suppliers, their contracts say what family it is."""
+    top = sorted(bm25, key=lambda i: -bm25[i])[:FEEDBACK_DOCS]
+    counts: dict[str, float] = {}
+    for rank, sid in enumerate(top):
+        entries = _entries(rows[sid]["cpvs"])
+        for code, _year in entries:
+            counts[code] = counts.get(code, 0.0) + 1.0 / (rank + 1) / len(entries)
+    have = {c["prefix"] for c in known}
+    out = []
+    total = sum(counts.values()) or 1.0
+    table = load_cpv()
+    for code, weight in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:FEEDBACK_CLASSES]:
+        full = normalise_cpv(code)
+        prefix = cpv_prefix(full or code)
+        if prefix in have:
+            continue
+        out.append({"code": full or code, "prefix": prefix, "label": table.get(full, "") if full else "",
+                    "score": round(60 + 40 * weight / total, 1), "source": "retour de pertinence"})
+    return out
+
+
 def search(table, q: Query, *, embed: Callable[[list[str]], list[list[float]]] | None,
-           weights: dict[str, float] | None = None, today: date | None = None) -> dict[str, Any]:
+           weights: dict[str, float] | None = None, today: date | None = None,
+           use_feedback: bool = True) -> dict[str, Any]:
     """Run one search: CPV classes, retrieval, score. Returns classes and ranked results."""
     weights = clean_weights(weights)
     classes = need_cpv_classes(q.need, q.cpv)
     vector = embed([q.need])[0] if (embed is not None and q.mode in ("hybrid", "vector")) else None
     rows, bm25, vrank = retrieve(table, q, vector)
+    if q.mode == "hybrid" and not q.cpv and use_feedback:
+        classes = classes + feedback_classes(rows, bm25, classes)
     if q.mode == "hybrid":
         results = score_candidates(rows, bm25, vrank, q, classes, weights, today=today)
     else:  # single retriever, its own order (for the evaluation's baselines)
