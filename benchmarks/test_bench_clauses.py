@@ -16,8 +16,10 @@ from procure.models.clauses import Clause, ClauseVersion
 from procure.services import clauses as service
 
 ROOT = Path(__file__).resolve().parent.parent
-FILES = [(p.relative_to(ROOT / "clauses").as_posix(), p.read_text(encoding="utf-8"))
-         for p in sorted((ROOT / "clauses").rglob("*.md"))]
+FILES = [
+    (p.relative_to(ROOT / "clauses").as_posix(), p.read_text(encoding="utf-8"))
+    for p in sorted((ROOT / "clauses").rglob("*.md"))
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,9 @@ def test_bench_library_bare_query(benchmark, session):
 
 def test_bench_library_search_typo(benchmark, session):
     benchmark.group = "clause-search"
-    rows = benchmark(lambda: service.list_library(session=session, q="journalisaton des évènements"))
+    rows = benchmark(
+        lambda: service.list_library(session=session, q="journalisaton des évènements")
+    )
     assert rows and rows[0].clause.key == "auditabilite.journalisation"
 
 
@@ -51,7 +55,9 @@ def test_bench_library_search_prefix(benchmark, session):
 def test_bench_parse_bare_yaml(benchmark):
     """Baseline: libyaml safe load of every front matter, no validation."""
     benchmark.group = "clause-parse"
-    benchmark(lambda: [yaml.load(text.split("---\n")[1], Loader=yaml.CSafeLoader) for _n, text in FILES])  # noqa: S506
+    benchmark(
+        lambda: [yaml.load(text.split("---\n")[1], Loader=yaml.CSafeLoader) for _n, text in FILES]
+    )  # noqa: S506
 
 
 def test_bench_parse_library(benchmark):

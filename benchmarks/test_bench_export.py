@@ -31,8 +31,10 @@ def setup(tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
     SQLModel.metadata.create_all(engine)
     with Session(engine, expire_on_commit=False) as session:
-        specs = [parse_clause_text(p.read_text(encoding="utf-8"), filename=p.name)
-                 for p in sorted((ROOT / "clauses").rglob("*.md"))]
+        specs = [
+            parse_clause_text(p.read_text(encoding="utf-8"), filename=p.name)
+            for p in sorted((ROOT / "clauses").rglob("*.md"))
+        ]
         keys = []
         for i in range(60):  # the 51 library clauses, then copies under new keys, all in the CCAP
             spec = specs[i % len(specs)]
@@ -40,19 +42,44 @@ def setup(tmp_path_factory):
             clause = Clause(key=key, family=spec.family)
             session.add(clause)
             session.flush()
-            session.add(ClauseVersion(clause_id=clause.id, number=1, status="approved", title=spec.title, piece="CCAP",
-                                      body=spec.body, variables=spec.variables, variants=spec.variants,
-                                      conditions={}, covers=spec.covers, departures=spec.departures,
-                                      content_hash=spec.content_hash()))
+            session.add(
+                ClauseVersion(
+                    clause_id=clause.id,
+                    number=1,
+                    status="approved",
+                    title=spec.title,
+                    piece="CCAP",
+                    body=spec.body,
+                    variables=spec.variables,
+                    variants=spec.variants,
+                    conditions={},
+                    covers=spec.covers,
+                    departures=spec.departures,
+                    content_hash=spec.content_hash(),
+                )
+            )
             keys.append(key)
         session.commit()
-        tender = svc.create_tender(session=session, actor=Actor.system(), data={
-            "title": "Banc d'essai", "buyer": "Ville de Banc", "procedure": "aoo", "cpv": ["72000000-5"],
-            "ai_high_risk": True, "personal_data": True, "sensitive_data": True,
-            "requests_per_year": 1000, "tokens_per_request": 100,
-            "award_criteria": [{"name": "Prix", "kind": "price", "weight": 60},
-                               {"name": "Env", "kind": "environment", "weight": 40}]},
-            clauses=[{"key": k} for k in keys])
+        tender = svc.create_tender(
+            session=session,
+            actor=Actor.system(),
+            data={
+                "title": "Banc d'essai",
+                "buyer": "Ville de Banc",
+                "procedure": "aoo",
+                "cpv": ["72000000-5"],
+                "ai_high_risk": True,
+                "personal_data": True,
+                "sensitive_data": True,
+                "requests_per_year": 1000,
+                "tokens_per_request": 100,
+                "award_criteria": [
+                    {"name": "Prix", "kind": "price", "weight": 60},
+                    {"name": "Env", "kind": "environment", "weight": 40},
+                ],
+            },
+            clauses=[{"key": k} for k in keys],
+        )
         spec, manifest = svc.build_spec(session=session, tender=tender, piece="CCAP")
         assert len(manifest) == 60
         bare_template = tmp / "bare.docx"
@@ -64,7 +91,14 @@ def setup(tmp_path_factory):
         doc.add_paragraph("{%p endfor %}")
         doc.save(str(bare_template))
         texts = [text for _b, text in documents.numbered_headings(spec.blocks) if text]
-        yield {"session": session, "tender": tender, "spec": spec, "tmp": tmp, "bare": bare_template, "texts": texts}
+        yield {
+            "session": session,
+            "tender": tender,
+            "spec": spec,
+            "tmp": tmp,
+            "bare": bare_template,
+            "texts": texts,
+        }
     engine.dispose()
 
 
@@ -88,13 +122,21 @@ def test_bench_export_bare_docxtpl(benchmark, setup):
 
 def test_bench_write_docx(benchmark, setup):
     benchmark.group = "export-60-clauses"
-    benchmark.pedantic(lambda: documents.write_docx(setup["spec"], setup["tmp"] / "w.docx"), rounds=15, warmup_rounds=2)
+    benchmark.pedantic(
+        lambda: documents.write_docx(setup["spec"], setup["tmp"] / "w.docx"),
+        rounds=15,
+        warmup_rounds=2,
+    )
     _record(benchmark, "write_docx")
 
 
 def test_bench_write_odt(benchmark, setup):
     benchmark.group = "export-60-clauses"
-    benchmark.pedantic(lambda: documents.write_odt(setup["spec"], setup["tmp"] / "w.odt"), rounds=15, warmup_rounds=2)
+    benchmark.pedantic(
+        lambda: documents.write_odt(setup["spec"], setup["tmp"] / "w.odt"),
+        rounds=15,
+        warmup_rounds=2,
+    )
     _record(benchmark, "write_odt")
 
 
@@ -104,13 +146,28 @@ def test_bench_full_export(benchmark, setup, fmt):
     benchmark.group = "export-60-clauses"
 
     def run():
-        svc.export(session=setup["session"], actor=Actor.system(), tender_id=setup["tender"].id, piece="CCAP",
-                   fmt=fmt, path=setup["tmp"] / f"export.{fmt}")
+        svc.export(
+            session=setup["session"],
+            actor=Actor.system(),
+            tender_id=setup["tender"].id,
+            piece="CCAP",
+            fmt=fmt,
+            path=setup["tmp"] / f"export.{fmt}",
+        )
 
     benchmark.pedantic(run, rounds=15, warmup_rounds=2)
     _record(benchmark, f"export_{fmt}")
     if "bare" in MEDIANS:
         ratios = {k: round(v / MEDIANS["bare"], 2) for k, v in MEDIANS.items()}
-        benchmark.extra_info.update({"medians_ms": {k: round(v * 1000, 1) for k, v in MEDIANS.items()},
-                                     "ratio_to_bare": ratios})
-        print("\nmedians (ms):", {k: round(v * 1000, 1) for k, v in MEDIANS.items()}, "ratios:", ratios)
+        benchmark.extra_info.update(
+            {
+                "medians_ms": {k: round(v * 1000, 1) for k, v in MEDIANS.items()},
+                "ratio_to_bare": ratios,
+            }
+        )
+        print(
+            "\nmedians (ms):",
+            {k: round(v * 1000, 1) for k, v in MEDIANS.items()},
+            "ratios:",
+            ratios,
+        )

@@ -7,19 +7,35 @@ from ecologits.impacts.llm import compute_llm_impacts
 
 from procure import footprint as fp
 
-DECL = {"model_total_parameters": 8_000_000_000, "country": "FRA", "pue": 1.25, "wue": 0.3, "hardware_lifetime_years": 5}
+DECL = {
+    "model_total_parameters": 8_000_000_000,
+    "country": "FRA",
+    "pue": 1.25,
+    "wue": 0.3,
+    "hardware_lifetime_years": 5,
+}
 
 
 def bare():
     mix = electricity_mixes.find_electricity_mix("FRA")
-    return compute_llm_impacts(model_active_parameter_count=8, model_total_parameter_count=8, output_token_count=400,
-                               if_electricity_mix_adpe=mix.adpe, if_electricity_mix_pe=mix.pe, if_electricity_mix_gwp=mix.gwp,
-                               if_electricity_mix_wue=mix.wue, datacenter_pue=1.25, datacenter_wue=0.3,
-                               server_lifetime=5 * 365 * 24 * 3600)
+    return compute_llm_impacts(
+        model_active_parameter_count=8,
+        model_total_parameter_count=8,
+        output_token_count=400,
+        if_electricity_mix_adpe=mix.adpe,
+        if_electricity_mix_pe=mix.pe,
+        if_electricity_mix_gwp=mix.gwp,
+        if_electricity_mix_wue=mix.wue,
+        datacenter_pue=1.25,
+        datacenter_wue=0.3,
+        server_lifetime=5 * 365 * 24 * 3600,
+    )
 
 
 def procure_footprint():
-    return fp.compute(fp.validate_declaration(DECL), requests_per_year=1_000_000, tokens_per_request=400)
+    return fp.compute(
+        fp.validate_declaration(DECL), requests_per_year=1_000_000, tokens_per_request=400
+    )
 
 
 def test_bench_ecologits_bare(benchmark):

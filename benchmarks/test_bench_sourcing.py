@@ -31,10 +31,18 @@ from sourcing.normalise import normalise_name
 
 ROOT = Path(__file__).resolve().parent.parent
 DECP = Path(os.environ.get("PROCURE_BENCH_DECP", ROOT / "sourcing" / "data" / "decp_demo.json"))
-NEEDS = ["maintenance informatique et infogérance", "logiciel de gestion financière",
-         "nettoyage des bâtiments communaux", "assistance à maîtrise d'ouvrage système d'information",
-         "fourniture de mobilier de bureau", "travaux de voirie", "formation bureautique",
-         "hébergement de données de santé", "audit de sécurité informatique", "étude géotechnique"]
+NEEDS = [
+    "maintenance informatique et infogérance",
+    "logiciel de gestion financière",
+    "nettoyage des bâtiments communaux",
+    "assistance à maîtrise d'ouvrage système d'information",
+    "fourniture de mobilier de bureau",
+    "travaux de voirie",
+    "formation bureautique",
+    "hébergement de données de santé",
+    "audit de sécurité informatique",
+    "étude géotechnique",
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +50,12 @@ def model():
     from procure.model import ModelProvider
 
     path = os.environ.get("PROCURE_MODEL_PATH")
-    provider = ModelProvider(path=path, url=None, name=None,
-                             instance_path=os.environ.get("PROCURE_TEST_MODEL_DIR", str(ROOT / "instance")))
+    provider = ModelProvider(
+        path=path,
+        url=None,
+        name=None,
+        instance_path=os.environ.get("PROCURE_TEST_MODEL_DIR", str(ROOT / "instance")),
+    )
     return provider.get()
 
 
@@ -84,9 +96,27 @@ def test_bench_import_decp(benchmark, tmp_path):
 
 def _names(n: int) -> list[str]:
     doc = json.loads(DECP.read_text(encoding="utf-8"))
-    base = sorted({t.get("denominationSociale", "") for m in doc["marches"] for t in m.get("titulaires") or []} - {""})
+    base = sorted(
+        {
+            t.get("denominationSociale", "")
+            for m in doc["marches"]
+            for t in m.get("titulaires") or []
+        }
+        - {""}
+    )
     rng = random.Random(0)
-    suffixes = ["", " SAS", " SARL", " France", " Sud", " Nord", " Groupe", " Services", " Ouest", " Est"]
+    suffixes = [
+        "",
+        " SAS",
+        " SARL",
+        " France",
+        " Sud",
+        " Nord",
+        " Groupe",
+        " Services",
+        " Ouest",
+        " Est",
+    ]
     out = []
     while len(out) < n:
         name = rng.choice(base)
@@ -112,8 +142,15 @@ def test_bench_embed_bare_llama_cpp(benchmark, model):
 
     benchmark.group = "embed"
     texts = _objects(64)
-    llama = Llama(model_path=str(model.path), embedding=True, n_ctx=512, n_batch=512, n_ubatch=512,
-                  n_threads=model.n_threads, verbose=False)
+    llama = Llama(
+        model_path=str(model.path),
+        embedding=True,
+        n_ctx=512,
+        n_batch=512,
+        n_ubatch=512,
+        n_threads=model.n_threads,
+        verbose=False,
+    )
     benchmark.pedantic(lambda: [llama.embed(t) for t in texts], rounds=2)
     benchmark.extra_info["texts"] = len(texts)
 
@@ -149,11 +186,24 @@ def big_tables(model, tmp_path_factory):
         records = []
         for i in range(size):
             p = profiles[i % len(profiles)]
-            v = vectors[i % len(profiles)] + rng.normal(0, 0.01, vectors.shape[1]).astype(np.float32)
-            records.append({"id": i + 1, "siren": p.siren, "name": p.name, "text": p.text,
-                            "embed_text": p.embed_text, "department": p.department, "size": p.size,
-                            "cpvs": p.cpvs, "certifications": p.certifications,
-                            "content_hash": p.content_hash, "vector": (v / np.linalg.norm(v)).tolist()})
+            v = vectors[i % len(profiles)] + rng.normal(0, 0.01, vectors.shape[1]).astype(
+                np.float32
+            )
+            records.append(
+                {
+                    "id": i + 1,
+                    "siren": p.siren,
+                    "name": p.name,
+                    "text": p.text,
+                    "embed_text": p.embed_text,
+                    "department": p.department,
+                    "size": p.size,
+                    "cpvs": p.cpvs,
+                    "certifications": p.certifications,
+                    "content_hash": p.content_hash,
+                    "vector": (v / np.linalg.norm(v)).tolist(),
+                }
+            )
         db = lindex.connect(str(tmp / f"l{size}"))
         table = db.create_table(lindex.TABLE, data=records, schema=lindex._schema(vectors.shape[1]))
         lindex.ensure_text_index(table)

@@ -59,7 +59,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         redis_url=app.config["REDIS_URL"],
         immediate=bool(app.config.get("JOBS_IMMEDIATE")),
     )
-    app.extensions["procure.model"] = app.config.get("MODEL_PROVIDER") or ModelProvider.from_config(app.config)
+    app.extensions["procure.model"] = app.config.get("MODEL_PROVIDER") or ModelProvider.from_config(
+        app.config
+    )
 
     Htmx(app)
     csrf.init_app(app)

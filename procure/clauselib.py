@@ -78,10 +78,31 @@ VARIABLE_TYPES: dict[str, str] = {
     "choice": "choix",
     "list": "liste",
 }
-FIELDS = ("key", "family", "title", "piece", "summary", "covers", "conditions", "variables",
-          "variants", "references", "departures")
+FIELDS = (
+    "key",
+    "family",
+    "title",
+    "piece",
+    "summary",
+    "covers",
+    "conditions",
+    "variables",
+    "variants",
+    "references",
+    "departures",
+)
 REQUIRED_FIELDS = ("key", "family", "title", "piece")
-VARIABLE_FIELDS = ("name", "type", "label", "default", "min", "max", "max_length", "choices", "required")
+VARIABLE_FIELDS = (
+    "name",
+    "type",
+    "label",
+    "default",
+    "min",
+    "max",
+    "max_length",
+    "choices",
+    "required",
+)
 MAX_FILE_CHARS = 200_000
 # libyaml's safe loader when built in (same rules, about 10 times faster), else PyYAML's.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -103,7 +124,9 @@ SPACES_RE = re.compile(r"[\s\u00a0\u202f]")
 class ClauseFormatError(ValueError):
     """A clause file or form refused: which file, which line, which field, why (in French)."""
 
-    def __init__(self, message: str, *, file: str = "", line: int | None = None, field: str | None = None):
+    def __init__(
+        self, message: str, *, file: str = "", line: int | None = None, field: str | None = None
+    ):
         self.file, self.line, self.field, self.message = file, line, field, message
         where = file + (f":{line}" if line else "")
         super().__init__(f"{where}: " + (f"{field}: " if field else "") + message)
@@ -136,13 +159,19 @@ class ClauseSpec:
 
     def content_hash(self) -> str:
         """sha256 hex of a canonical JSON of every field."""
-        canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        canonical = json.dumps(
+            self.to_dict(), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def front_matter(self) -> dict:
         """The YAML header as an ordered dict, leaving out empty optional fields."""
-        data: dict[str, Any] = {"key": self.key, "family": self.family, "title": self.title,
-                                "piece": self.piece}
+        data: dict[str, Any] = {
+            "key": self.key,
+            "family": self.family,
+            "title": self.title,
+            "piece": self.piece,
+        }
         if self.summary:
             data["summary"] = self.summary
         for name in ("covers", "conditions", "variables", "variants", "references", "departures"):
@@ -153,8 +182,13 @@ class ClauseSpec:
 
     def to_front_matter_text(self) -> str:
         """The .md file text: YAML front matter, then the body."""
-        header = yaml.safe_dump(self.front_matter(), allow_unicode=True, sort_keys=False,
-                                default_flow_style=False, width=100_000)
+        header = yaml.safe_dump(
+            self.front_matter(),
+            allow_unicode=True,
+            sort_keys=False,
+            default_flow_style=False,
+            width=100_000,
+        )
         return f"---\n{header}---\n{self.body}\n"
 
 
@@ -180,7 +214,11 @@ class _Locator:
                         best, nxt = key_node.start_mark.line, value_node
                         break
                 node = nxt
-            elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(step, int)
+                and step < len(node.value)
+            ):
                 node = node.value[step]
                 best = node.start_mark.line
             else:
@@ -214,12 +252,17 @@ def _split_front_matter(text: str, filename: str) -> tuple[str, str, int]:
     """Return (front matter, body, line number of the body's first line)."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        raise ClauseFormatError("le fichier doit commencer par une ligne « --- » suivie de l'en-tête YAML.",
-                                file=filename, line=1)
+        raise ClauseFormatError(
+            "le fichier doit commencer par une ligne « --- » suivie de l'en-tête YAML.",
+            file=filename,
+            line=1,
+        )
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
-    raise ClauseFormatError("l'en-tête YAML n'est pas fermé par une ligne « --- ».", file=filename, line=1)
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
+    raise ClauseFormatError(
+        "l'en-tête YAML n'est pas fermé par une ligne « --- ».", file=filename, line=1
+    )
 
 
 def _is_int(value: Any) -> bool:
@@ -227,8 +270,11 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and not (isinstance(value, float) and not math.isfinite(value)))
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and not (isinstance(value, float) and not math.isfinite(value))
+    )
 
 
 class _Checker:
@@ -237,9 +283,13 @@ class _Checker:
 
     def fail(self, message: str, *path: str | int, field: str | None = None) -> ClauseFormatError:
         label = field if field is not None else ".".join(str(p) for p in path) or None
-        return ClauseFormatError(message, file=self.filename, line=self.loc.line(*path), field=label)
+        return ClauseFormatError(
+            message, file=self.filename, line=self.loc.line(*path), field=label
+        )
 
-    def text(self, data: dict, name: str, *, required: bool, max_length: int, path: tuple = ()) -> str:
+    def text(
+        self, data: dict, name: str, *, required: bool, max_length: int, path: tuple = ()
+    ) -> str:
         value = data.get(name)
         full = (*path, name)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -250,7 +300,9 @@ class _Checker:
             raise self.fail("doit être un texte.", *full)
         value = str(value).strip()
         if len(value) > max_length:
-            raise self.fail(f"texte trop long ({len(value)} caractères, {max_length} au plus).", *full)
+            raise self.fail(
+                f"texte trop long ({len(value)} caractères, {max_length} au plus).", *full
+            )
         return value
 
 
@@ -260,18 +312,26 @@ def _check_variable(chk: _Checker, index: int, raw: Any, names: set[str]) -> dic
         raise chk.fail("chaque variable doit être un dictionnaire (name, type, label...).", *path)
     unknown = sorted(set(raw) - set(VARIABLE_FIELDS))
     if unknown:
-        raise chk.fail(f"champ inconnu « {unknown[0]} » (champs permis : {', '.join(VARIABLE_FIELDS)}).",
-                       *path, unknown[0])
+        raise chk.fail(
+            f"champ inconnu « {unknown[0]} » (champs permis : {', '.join(VARIABLE_FIELDS)}).",
+            *path,
+            unknown[0],
+        )
     name = raw.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
-        raise chk.fail("identifiant invalide : lettres minuscules, chiffres et « _ », "
-                       "commençant par une lettre.", *path, "name")
+        raise chk.fail(
+            "identifiant invalide : lettres minuscules, chiffres et « _ », "
+            "commençant par une lettre.",
+            *path,
+            "name",
+        )
     if name in names:
         raise chk.fail(f"la variable « {name} » est déclarée deux fois.", *path, "name")
     vtype = raw.get("type")
     if vtype not in VARIABLE_TYPES:
-        raise chk.fail(f"type inconnu « {vtype} » (types permis : {', '.join(VARIABLE_TYPES)}).",
-                       *path, "type")
+        raise chk.fail(
+            f"type inconnu « {vtype} » (types permis : {', '.join(VARIABLE_TYPES)}).", *path, "type"
+        )
     label = chk.text(raw, "label", required=True, max_length=300, path=path)
     required = raw.get("required", False)
     if not isinstance(required, bool):
@@ -281,7 +341,9 @@ def _check_variable(chk: _Checker, index: int, raw: Any, names: set[str]) -> dic
     for bound in ("min", "max"):
         if bound in raw:
             if vtype not in ("integer", "decimal"):
-                raise chk.fail(f"« {bound} » n'est permis que pour les types integer et decimal.", *path, bound)
+                raise chk.fail(
+                    f"« {bound} » n'est permis que pour les types integer et decimal.", *path, bound
+                )
             value = raw[bound]
             if vtype == "integer" and not _is_int(value):
                 raise chk.fail("doit être un nombre entier.", *path, bound)
@@ -289,20 +351,30 @@ def _check_variable(chk: _Checker, index: int, raw: Any, names: set[str]) -> dic
                 raise chk.fail("doit être un nombre.", *path, bound)
             var[bound] = value if vtype == "integer" else float(value)
     if "min" in var and "max" in var and var["min"] > var["max"]:
-        raise chk.fail(f"le minimum ({var['min']}) dépasse le maximum ({var['max']}).", *path, "min")
+        raise chk.fail(
+            f"le minimum ({var['min']}) dépasse le maximum ({var['max']}).", *path, "min"
+        )
     if "max_length" in raw:
         if vtype not in ("text", "list"):
-            raise chk.fail("« max_length » n'est permis que pour les types text et list.", *path, "max_length")
+            raise chk.fail(
+                "« max_length » n'est permis que pour les types text et list.", *path, "max_length"
+            )
         if not _is_int(raw["max_length"]) or raw["max_length"] < 1:
             raise chk.fail("doit être un nombre entier positif.", *path, "max_length")
         var["max_length"] = raw["max_length"]
     if vtype == "choice":
         choices = raw.get("choices")
         if not isinstance(choices, list) or not choices:
-            raise chk.fail("une variable de type choice doit déclarer une liste de choix non vide.", *path, "choices")
+            raise chk.fail(
+                "une variable de type choice doit déclarer une liste de choix non vide.",
+                *path,
+                "choices",
+            )
         choices = [str(c).strip() for c in choices if not isinstance(c, dict | list)]
         if len(set(choices)) != len(choices) or not all(choices):
-            raise chk.fail("les choix doivent être des textes non vides et distincts.", *path, "choices")
+            raise chk.fail(
+                "les choix doivent être des textes non vides et distincts.", *path, "choices"
+            )
         var["choices"] = choices
     elif "choices" in raw:
         raise chk.fail("« choices » n'est permis que pour le type choice.", *path, "choices")
@@ -318,7 +390,9 @@ def _check_variable(chk: _Checker, index: int, raw: Any, names: set[str]) -> dic
     return var
 
 
-def _check_list_of_dicts(chk: _Checker, data: dict, name: str, fields: dict[str, tuple[bool, int]]) -> list[dict]:
+def _check_list_of_dicts(
+    chk: _Checker, data: dict, name: str, fields: dict[str, tuple[bool, int]]
+) -> list[dict]:
     raw = data.get(name)
     if raw is None:
         return []
@@ -327,17 +401,29 @@ def _check_list_of_dicts(chk: _Checker, data: dict, name: str, fields: dict[str,
     result = []
     for index, item in enumerate(raw):
         if not isinstance(item, dict):
-            raise chk.fail(f"chaque élément doit être un dictionnaire ({', '.join(fields)}).", name, index)
+            raise chk.fail(
+                f"chaque élément doit être un dictionnaire ({', '.join(fields)}).", name, index
+            )
         unknown = sorted(set(item) - set(fields))
         if unknown:
-            raise chk.fail(f"champ inconnu « {unknown[0]} » (champs permis : {', '.join(fields)}).",
-                           name, index, unknown[0])
-        result.append({f: chk.text(item, f, required=req, max_length=size, path=(name, index))
-                       for f, (req, size) in fields.items()})
+            raise chk.fail(
+                f"champ inconnu « {unknown[0]} » (champs permis : {', '.join(fields)}).",
+                name,
+                index,
+                unknown[0],
+            )
+        result.append(
+            {
+                f: chk.text(item, f, required=req, max_length=size, path=(name, index))
+                for f, (req, size) in fields.items()
+            }
+        )
     return result
 
 
-def _check_body(chk: _Checker, body: str, first_line: int, names: set[str], variant_keys: set[str]) -> str:
+def _check_body(
+    chk: _Checker, body: str, first_line: int, names: set[str], variant_keys: set[str]
+) -> str:
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     # Trim blank lines at both ends, keeping line numbers right.
     start = 0
@@ -347,7 +433,9 @@ def _check_body(chk: _Checker, body: str, first_line: int, names: set[str], vari
     while end > start and not lines[end - 1].strip():
         end -= 1
     if start == end:
-        raise ClauseFormatError("le corps de la clause est vide.", file=chk.filename, line=first_line, field="corps")
+        raise ClauseFormatError(
+            "le corps de la clause est vide.", file=chk.filename, line=first_line, field="corps"
+        )
     open_variant: tuple[str, int] | None = None
     used_variants: set[str] = set()
     kept = []
@@ -361,25 +449,35 @@ def _check_body(chk: _Checker, body: str, first_line: int, names: set[str], vari
 
         stripped = line.strip()
         if TEMPLATE_CODE_RE.search(line):
-            raise fail("code de gabarit interdit : seules les variables déclarées, écrites "
-                       "« {{ nom_variable }} », sont permises.")
+            raise fail(
+                "code de gabarit interdit : seules les variables déclarées, écrites "
+                "« {{ nom_variable }} », sont permises."
+            )
         for match in PLACEHOLDER_RE.finditer(line):
             inner = match.group(1).strip()
             if not NAME_RE.match(inner):
-                raise fail(f"code de gabarit interdit « {match.group(0)} » : une variable s'écrit "
-                           "« {{ nom_variable }} », sans attribut, appel ni filtre.")
+                raise fail(
+                    f"code de gabarit interdit « {match.group(0)} » : une variable s'écrit "
+                    "« {{ nom_variable }} », sans attribut, appel ni filtre."
+                )
             if inner not in names:
                 raise fail(f"variable non déclarée « {inner} » : déclarez-la dans « variables ».")
         if "{{" in PLACEHOLDER_RE.sub("", line) or "}}" in PLACEHOLDER_RE.sub("", line):
-            raise fail("accolades doubles non appariées : une variable s'écrit « {{ nom_variable }} ».")
+            raise fail(
+                "accolades doubles non appariées : une variable s'écrit « {{ nom_variable }} »."
+            )
         if stripped.startswith("#"):
-            raise fail("pas de titre ni d'autre balisage dans le corps (le titre vient de l'en-tête).")
+            raise fail(
+                "pas de titre ni d'autre balisage dans le corps (le titre vient de l'en-tête)."
+            )
         if stripped.startswith(":::"):
             opening = VARIANT_OPEN_RE.match(stripped)
             if opening:
                 if open_variant:
-                    raise fail(f"bloc de variante ouvert alors que le bloc « {open_variant[0]} » "
-                               f"(ligne {open_variant[1]}) n'est pas fermé.")
+                    raise fail(
+                        f"bloc de variante ouvert alors que le bloc « {open_variant[0]} » "
+                        f"(ligne {open_variant[1]}) n'est pas fermé."
+                    )
                 key = opening.group(1)
                 if key not in variant_keys:
                     known = ", ".join(sorted(variant_keys)) or "aucune variante déclarée"
@@ -391,10 +489,16 @@ def _check_body(chk: _Checker, body: str, first_line: int, names: set[str], vari
                     raise fail("fermeture « ::: » sans bloc de variante ouvert.")
                 open_variant = None
             else:
-                raise fail("bloc invalide : écrivez « ::: variante <clé> » puis « ::: » pour fermer.")
+                raise fail(
+                    "bloc invalide : écrivez « ::: variante <clé> » puis « ::: » pour fermer."
+                )
     if open_variant:
-        raise ClauseFormatError(f"le bloc de variante « {open_variant[0]} » n'est pas fermé par « ::: ».",
-                                file=chk.filename, line=open_variant[1], field="corps")
+        raise ClauseFormatError(
+            f"le bloc de variante « {open_variant[0]} » n'est pas fermé par « ::: ».",
+            file=chk.filename,
+            line=open_variant[1],
+            field="corps",
+        )
     return "\n".join(kept)
 
 
@@ -403,8 +507,10 @@ def parse_clause_text(text: str, *, filename: str) -> ClauseSpec:
     if not isinstance(text, str):
         raise ClauseFormatError("le fichier n'est pas un texte.", file=filename)
     if len(text) > MAX_FILE_CHARS:
-        raise ClauseFormatError(f"fichier trop volumineux ({len(text)} caractères, {MAX_FILE_CHARS} au plus).",
-                                file=filename)
+        raise ClauseFormatError(
+            f"fichier trop volumineux ({len(text)} caractères, {MAX_FILE_CHARS} au plus).",
+            file=filename,
+        )
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     front, body, body_line = _split_front_matter(text, filename)
     try:
@@ -413,17 +519,25 @@ def parse_clause_text(text: str, *, filename: str) -> ClauseSpec:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ClauseFormatError(f"YAML invalide : {problem}.", file=filename,
-                                line=mark.line + 2 if mark else 2) from None
+        raise ClauseFormatError(
+            f"YAML invalide : {problem}.", file=filename, line=mark.line + 2 if mark else 2
+        ) from None
     locator = _Locator(root, 2)
     chk = _Checker(filename, locator)
     if not isinstance(data, dict):
-        raise ClauseFormatError("l'en-tête YAML doit être un dictionnaire de champs (key, family, title...).",
-                                file=filename, line=2)
+        raise ClauseFormatError(
+            "l'en-tête YAML doit être un dictionnaire de champs (key, family, title...).",
+            file=filename,
+            line=2,
+        )
     duplicate = _find_duplicate_keys(root)
     if duplicate is not None:
-        raise ClauseFormatError(f"le champ « {duplicate.value} » apparaît deux fois.", file=filename,
-                                line=duplicate.start_mark.line + 2, field=str(duplicate.value))
+        raise ClauseFormatError(
+            f"le champ « {duplicate.value} » apparaît deux fois.",
+            file=filename,
+            line=duplicate.start_mark.line + 2,
+            field=str(duplicate.value),
+        )
     unknown = [k for k in data if k not in FIELDS]
     if unknown:
         raise chk.fail(f"champ inconnu (champs permis : {', '.join(FIELDS)}).", str(unknown[0]))
@@ -433,7 +547,9 @@ def parse_clause_text(text: str, *, filename: str) -> ClauseSpec:
 
     family = chk.text(data, "family", required=True, max_length=40)
     if family not in FAMILIES:
-        raise chk.fail(f"famille inconnue « {family} » (familles permises : {', '.join(FAMILIES)}).", "family")
+        raise chk.fail(
+            f"famille inconnue « {family} » (familles permises : {', '.join(FAMILIES)}).", "family"
+        )
     key = chk.text(data, "key", required=True, max_length=120)
     match = KEY_RE.match(key)
     if not match:
@@ -442,14 +558,21 @@ def parse_clause_text(text: str, *, filename: str) -> ClauseSpec:
         raise chk.fail(f"la clé doit commencer par la famille « {family}. ».", "key")
     path = PurePath(filename)
     if path.suffix == ".md" and path.stem != match.group(2):
-        raise chk.fail(f"la clé doit être « {family}.{path.stem} » (famille + nom du fichier).", "key")
+        raise chk.fail(
+            f"la clé doit être « {family}.{path.stem} » (famille + nom du fichier).", "key"
+        )
     if path.suffix == ".md" and len(path.parts) > 1 and path.parent.name != family:
-        raise chk.fail(f"le fichier doit être rangé dans le dossier « {family} » de sa famille "
-                       f"(il est dans « {path.parent.name} »).", "family")
+        raise chk.fail(
+            f"le fichier doit être rangé dans le dossier « {family} » de sa famille "
+            f"(il est dans « {path.parent.name} »).",
+            "family",
+        )
     title = chk.text(data, "title", required=True, max_length=200)
     piece = chk.text(data, "piece", required=True, max_length=10)
     if piece not in PIECES:
-        raise chk.fail(f"pièce inconnue « {piece} » (pièces permises : {', '.join(PIECES)}).", "piece")
+        raise chk.fail(
+            f"pièce inconnue « {piece} » (pièces permises : {', '.join(PIECES)}).", "piece"
+        )
     summary = chk.text(data, "summary", required=False, max_length=1000)
 
     covers = data.get("covers") or []
@@ -457,18 +580,27 @@ def parse_clause_text(text: str, *, filename: str) -> ClauseSpec:
         raise chk.fail("doit être une liste de sujets.", "covers")
     for index, subject in enumerate(covers):
         if subject not in COVERS:
-            raise chk.fail(f"sujet inconnu « {subject} » (voir le vocabulaire de docs/clause-format.md).",
-                           "covers", index, field="covers")
+            raise chk.fail(
+                f"sujet inconnu « {subject} » (voir le vocabulaire de docs/clause-format.md).",
+                "covers",
+                index,
+                field="covers",
+            )
     if len(set(covers)) != len(covers):
         raise chk.fail("un sujet est cité deux fois.", "covers")
 
     conditions = data.get("conditions") or {}
     if not isinstance(conditions, dict):
-        raise chk.fail("doit être un dictionnaire (par exemple « ai_high_risk: true »).", "conditions")
+        raise chk.fail(
+            "doit être un dictionnaire (par exemple « ai_high_risk: true »).", "conditions"
+        )
     for name, value in conditions.items():
         if name not in CONDITIONS:
-            raise chk.fail(f"condition inconnue « {name} » (conditions permises : {', '.join(CONDITIONS)}).",
-                           "conditions", str(name))
+            raise chk.fail(
+                f"condition inconnue « {name} » (conditions permises : {', '.join(CONDITIONS)}).",
+                "conditions",
+                str(name),
+            )
         if not isinstance(value, bool):
             raise chk.fail("doit valoir true ou false.", "conditions", name)
 
@@ -478,25 +610,55 @@ def parse_clause_text(text: str, *, filename: str) -> ClauseSpec:
     names: set[str] = set()
     variables = [_check_variable(chk, i, raw, names) for i, raw in enumerate(raw_variables)]
 
-    variants = _check_list_of_dicts(chk, data, "variants", {"key": (True, 60), "label": (True, 200)})
+    variants = _check_list_of_dicts(
+        chk, data, "variants", {"key": (True, 60), "label": (True, 200)}
+    )
     seen: set[str] = set()
     for index, variant in enumerate(variants):
         if not VARIANT_KEY_RE.match(variant["key"]):
-            raise chk.fail("clé de variante invalide : minuscules, chiffres, « - » ou « _ ».",
-                           "variants", index, "key")
+            raise chk.fail(
+                "clé de variante invalide : minuscules, chiffres, « - » ou « _ ».",
+                "variants",
+                index,
+                "key",
+            )
         if variant["key"] in seen:
-            raise chk.fail(f"la variante « {variant['key']} » est déclarée deux fois.", "variants", index, "key")
+            raise chk.fail(
+                f"la variante « {variant['key']} » est déclarée deux fois.",
+                "variants",
+                index,
+                "key",
+            )
         seen.add(variant["key"])
     if len(variants) == 1:
-        raise chk.fail("une seule variante déclarée : il en faut au moins deux, ou aucune.", "variants")
-    references = _check_list_of_dicts(chk, data, "references",
-                                      {"source": (True, 200), "article": (False, 200), "note": (False, 1000)})
-    departures = _check_list_of_dicts(chk, data, "departures", {"article": (True, 200), "text": (True, 2000)})
+        raise chk.fail(
+            "une seule variante déclarée : il en faut au moins deux, ou aucune.", "variants"
+        )
+    references = _check_list_of_dicts(
+        chk,
+        data,
+        "references",
+        {"source": (True, 200), "article": (False, 200), "note": (False, 1000)},
+    )
+    departures = _check_list_of_dicts(
+        chk, data, "departures", {"article": (True, 200), "text": (True, 2000)}
+    )
 
     body = _check_body(chk, body, body_line, names, seen)
-    return ClauseSpec(key=key, family=family, title=title, piece=piece, summary=summary,
-                      covers=list(covers), conditions=dict(conditions), variables=variables,
-                      variants=variants, references=references, departures=departures, body=body)
+    return ClauseSpec(
+        key=key,
+        family=family,
+        title=title,
+        piece=piece,
+        summary=summary,
+        covers=list(covers),
+        conditions=dict(conditions),
+        variables=variables,
+        variants=variants,
+        references=references,
+        departures=departures,
+        body=body,
+    )
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -563,7 +725,11 @@ def _coerce(var: dict, value: Any) -> Any:
             value = [part for part in re.split(r"[,;\n]", value)]
         if not isinstance(value, list | tuple):
             raise ValueError("doit être une liste de textes.")
-        value = [str(item).strip() for item in value if not isinstance(item, dict | list) and str(item).strip()]
+        value = [
+            str(item).strip()
+            for item in value
+            if not isinstance(item, dict | list) and str(item).strip()
+        ]
         limit = var.get("max_length")
         too_long = [item for item in value if limit and len(item) > limit]
         if too_long:
@@ -580,15 +746,22 @@ def _coerce(var: dict, value: Any) -> Any:
     if vtype in ("integer", "decimal"):
         low, high = var.get("min"), var.get("max")
         if low is not None and value < low:
-            raise ValueError(f"{_format_value(var, value)} est inférieur au minimum ({_format_value(var, low)}).")
+            raise ValueError(
+                f"{_format_value(var, value)} est inférieur au minimum ({_format_value(var, low)})."
+            )
         if high is not None and value > high:
-            raise ValueError(f"{_format_value(var, value)} dépasse le maximum ({_format_value(var, high)}).")
+            raise ValueError(
+                f"{_format_value(var, value)} dépasse le maximum ({_format_value(var, high)})."
+            )
     return value
 
 
 def _is_empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, list | tuple) and not value)
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (isinstance(value, list | tuple) and not value)
+    )
 
 
 def validate_values(variables: list[dict], values: dict) -> tuple[dict, dict[str, str]]:
@@ -672,7 +845,13 @@ def format_value(var: dict, value: Any) -> str:
     """A value as French text (1 234,5 ; 31/01/2026 ; oui/non ; 'a, b et c'), strings coerced first."""
     if _is_empty(value):
         return f"[à compléter : {var.get('label') or var.get('name')}]"
-    if isinstance(value, str) and var.get("type") in ("integer", "decimal", "date", "boolean", "list"):
+    if isinstance(value, str) and var.get("type") in (
+        "integer",
+        "decimal",
+        "date",
+        "boolean",
+        "list",
+    ):
         try:
             value = _coerce(var, value)
         except ValueError:
@@ -712,8 +891,14 @@ def body_variants(body: str) -> list[str]:
     return found
 
 
-def render_blocks(body: str, variables: list[dict], variant: str | None, values: dict,
-                  *, variants: list[dict] | None = None) -> list[tuple[str, str]]:
+def render_blocks(
+    body: str,
+    variables: list[dict],
+    variant: str | None,
+    values: dict,
+    *,
+    variants: list[dict] | None = None,
+) -> list[tuple[str, str]]:
     """Render a body: [("p" | "li", text)], with the chosen variant's blocks and the values.
 
     `variant=None` means the default variant: the first of `variants` when given, else the first

@@ -14,8 +14,12 @@ def _create_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             help="Procure : assistant d'achat public de systèmes d'IA.")
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    help="Procure : assistant d'achat public de systèmes d'IA.",
+)
 def main() -> None:
     pass
 
@@ -43,7 +47,9 @@ def demo() -> None:
         click.echo(f"  {email:<32} {password:<24} {', '.join(roles)}")
 
 
-@main.command("serve", help="Servir l'application (et exécuter les tâches, sauf PROCURE_JOBS_INPROCESS=0).")
+@main.command(
+    "serve", help="Servir l'application (et exécuter les tâches, sauf PROCURE_JOBS_INPROCESS=0)."
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, envvar="PORT", type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
@@ -57,7 +63,9 @@ def serve(host: str, port: int, threads: int) -> None:
     waitress_serve(app, host=host, port=port, threads=threads)
 
 
-@main.command("worker", help="Exécuter les tâches de fond (avec PROCURE_REDIS_URL, sur plusieurs machines).")
+@main.command(
+    "worker", help="Exécuter les tâches de fond (avec PROCURE_REDIS_URL, sur plusieurs machines)."
+)
 @click.option("--workers", default=2, show_default=True, type=int)
 def worker(workers: int) -> None:
     current_app.extensions["procure.jobs"].run_consumer(workers)

@@ -21,8 +21,20 @@ DEMO_USERS = [
     ("legal", "juriste@demo.procure.fr", "demo-juriste-2026", ["legal"], "Jeanne Juriste"),
     ("legal2", "juriste2@demo.procure.fr", "demo-juriste2-2026", ["legal"], "Louis Relecteur"),
     ("sourcing", "sourcing@demo.procure.fr", "demo-sourcing-2026", ["sourcing"], "Sofia Sourcing"),
-    ("evaluator", "evaluateur@demo.procure.fr", "demo-evaluateur-2026", ["evaluator"], "Éric Évaluateur"),
-    ("evaluator2", "evaluateur2@demo.procure.fr", "demo-evaluateur2-2026", ["evaluator"], "Émilie Évaluatrice"),
+    (
+        "evaluator",
+        "evaluateur@demo.procure.fr",
+        "demo-evaluateur-2026",
+        ["evaluator"],
+        "Éric Évaluateur",
+    ),
+    (
+        "evaluator2",
+        "evaluateur2@demo.procure.fr",
+        "demo-evaluateur2-2026",
+        ["evaluator"],
+        "Émilie Évaluatrice",
+    ),
 ]
 
 # Rooms whose service module may define `demo(*, engine, users: dict[str, User], echo) -> None`.
@@ -36,9 +48,15 @@ def ensure_users(engine: Engine) -> dict[str, User]:
         for key, email, password, roles, name in DEMO_USERS:
             user = users.find_by_email(session=session, email=email)
             if user is None:
-                user = users.create_user(session=session, actor=Actor.system("demo"), email=email,
-                                         password=password, roles=roles, full_name=name,
-                                         organisation=DEMO_ORG)
+                user = users.create_user(
+                    session=session,
+                    actor=Actor.system("demo"),
+                    email=email,
+                    password=password,
+                    roles=roles,
+                    full_name=name,
+                    organisation=DEMO_ORG,
+                )
             result[key] = user
     return result
 

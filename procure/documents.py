@@ -166,21 +166,25 @@ def docx_context(spec: DocumentSpec, tpl=None) -> dict:
         elif isinstance(block, Bullet):
             blocks.append({"kind": "bullet", "text": text})
         elif isinstance(block, Table):
-            blocks.append({
-                "kind": "table",
-                "headers": [clean(h) for h in block.headers],
-                "rows": [[clean(c) for c in row] for row in block.rows],
-                "caption": clean(block.caption),
-            })
+            blocks.append(
+                {
+                    "kind": "table",
+                    "headers": [clean(h) for h in block.headers],
+                    "rows": [[clean(c) for c in row] for row in block.rows],
+                    "caption": clean(block.caption),
+                }
+            )
         elif isinstance(block, Image):
             from docx.shared import Cm
             from docxtpl import InlineImage
 
-            blocks.append({
-                "kind": "image",
-                "image": InlineImage(tpl, io.BytesIO(block.png), width=Cm(block.width_cm)),
-                "caption": clean(block.caption),
-            })
+            blocks.append(
+                {
+                    "kind": "image",
+                    "image": InlineImage(tpl, io.BytesIO(block.png), width=Cm(block.width_cm)),
+                    "caption": clean(block.caption),
+                }
+            )
         elif isinstance(block, PageBreak):
             blocks.append({"kind": "pagebreak"})
         elif isinstance(block, Toc):
@@ -207,7 +211,9 @@ def _template_error(name: str, exc: BaseException) -> DomainError:
     )
 
 
-def write_docx(spec: DocumentSpec, path: str | os.PathLike, *, template: str | os.PathLike | None = None) -> str:
+def write_docx(
+    spec: DocumentSpec, path: str | os.PathLike, *, template: str | os.PathLike | None = None
+) -> str:
     """Render `spec` with the DOCX template into `path` (atomically); return the file's sha256."""
     from docxtpl import DocxTemplate
     from jinja2 import TemplateError
@@ -258,7 +264,13 @@ def make_docx_template(path: str | os.PathLike) -> None:
 
     def field(paragraph, instr: str, placeholder: str = "") -> None:
         """Append a complete field (begin, instruction, separate, result, end) to a paragraph."""
-        for kind, text in (("begin", None), ("instr", instr), ("separate", None), ("text", placeholder), ("end", None)):
+        for kind, text in (
+            ("begin", None),
+            ("instr", instr),
+            ("separate", None),
+            ("text", placeholder),
+            ("end", None),
+        ):
             run = OxmlElement("w:r")
             if kind == "instr":
                 el = OxmlElement("w:instrText")
@@ -349,13 +361,21 @@ def make_docx_template(path: str | os.PathLike) -> None:
     table = doc.add_table(rows=4, cols=3)
     table.style = styles["Table Grid"]
     header = table.rows[0].cells
-    header[0].text, header[1].text, header[2].text = "{%tc for h in b.headers %}", "{{ h }}", "{%tc endfor %}"
+    header[0].text, header[1].text, header[2].text = (
+        "{%tc for h in b.headers %}",
+        "{{ h }}",
+        "{%tc endfor %}",
+    )
     for cell in header:
         for run in cell.paragraphs[0].runs:
             run.bold = True
     table.rows[1].cells[0].text = "{%tr for row in b.rows %}"
     cells = table.rows[2].cells
-    cells[0].text, cells[1].text, cells[2].text = "{%tc for c in row %}", "{{ c }}", "{%tc endfor %}"
+    cells[0].text, cells[1].text, cells[2].text = (
+        "{%tc for c in row %}",
+        "{{ c }}",
+        "{%tc endfor %}",
+    )
     table.rows[3].cells[0].text = "{%tr endfor %}"
     # Repeat the header row on each page.
     tr_pr = table.rows[0]._tr.get_or_add_trPr()
@@ -436,8 +456,16 @@ def _odt_styles(doc) -> dict:
 
     s: dict = {}
 
-    def pstyle(name, display, family="paragraph", auto=False, parent=None, para=None, text=None, **kw):
-        st = Style(name=name, displayname=display, family=family, **({"parentstylename": parent} if parent else {}), **kw)
+    def pstyle(
+        name, display, family="paragraph", auto=False, parent=None, para=None, text=None, **kw
+    ):
+        st = Style(
+            name=name,
+            displayname=display,
+            family=family,
+            **({"parentstylename": parent} if parent else {}),
+            **kw,
+        )
         if para:
             st.addElement(ParagraphProperties(**para))
         if text:
@@ -446,41 +474,98 @@ def _odt_styles(doc) -> dict:
         s[name] = st
         return st
 
-    base_text = {"fontfamily": "Liberation Sans", "fontsize": "10.5pt", "language": "fr", "country": "FR"}
+    base_text = {
+        "fontfamily": "Liberation Sans",
+        "fontsize": "10.5pt",
+        "language": "fr",
+        "country": "FR",
+    }
     pstyle("Standard", "Standard", text=base_text)
-    pstyle("Text_20_body", "Text body", parent="Standard",
-           para={"textalign": "justify", "marginbottom": "0.18cm"})
+    pstyle(
+        "Text_20_body",
+        "Text body",
+        parent="Standard",
+        para={"textalign": "justify", "marginbottom": "0.18cm"},
+    )
     pstyle("Procure_20_Small", "Procure Small", parent="Standard", text={"fontsize": "8.5pt"})
-    pstyle("Quotations", "Quotations", parent="Standard",
-           para={"marginleft": "1cm", "marginright": "1cm"}, text={"fontstyle": "italic"})
+    pstyle(
+        "Quotations",
+        "Quotations",
+        parent="Standard",
+        para={"marginleft": "1cm", "marginright": "1cm"},
+        text={"fontstyle": "italic"},
+    )
     pstyle("List_20_Bullet", "List Bullet", parent="Standard", para={"marginbottom": "0.1cm"})
-    pstyle("Caption", "Caption", parent="Standard", para={"textalign": "center"},
-           text={"fontstyle": "italic", "fontsize": "9pt"})
-    pstyle("Title", "Title", parent="Standard", para={"textalign": "center", "margintop": "0.6cm"},
-           text={"fontsize": "24pt", "fontweight": "bold"})
-    pstyle("Subtitle", "Subtitle", parent="Standard", para={"textalign": "center"},
-           text={"fontsize": "14pt", "color": "#1f4fa3"})
+    pstyle(
+        "Caption",
+        "Caption",
+        parent="Standard",
+        para={"textalign": "center"},
+        text={"fontstyle": "italic", "fontsize": "9pt"},
+    )
+    pstyle(
+        "Title",
+        "Title",
+        parent="Standard",
+        para={"textalign": "center", "margintop": "0.6cm"},
+        text={"fontsize": "24pt", "fontweight": "bold"},
+    )
+    pstyle(
+        "Subtitle",
+        "Subtitle",
+        parent="Standard",
+        para={"textalign": "center"},
+        text={"fontsize": "14pt", "color": "#1f4fa3"},
+    )
     pstyle("Cover", "Cover", parent="Standard", para={"textalign": "center", "margintop": "0.3cm"})
-    pstyle("Contents_20_Heading", "Contents Heading", parent="Standard",
-           text={"fontsize": "14pt", "fontweight": "bold"})
+    pstyle(
+        "Contents_20_Heading",
+        "Contents Heading",
+        parent="Standard",
+        text={"fontsize": "14pt", "fontweight": "bold"},
+    )
     pstyle("Contents_20_1", "Contents 1", parent="Standard", para={"marginbottom": "0.05cm"})
-    pstyle("Contents_20_2", "Contents 2", parent="Standard", para={"marginleft": "0.6cm", "marginbottom": "0.05cm"})
+    pstyle(
+        "Contents_20_2",
+        "Contents 2",
+        parent="Standard",
+        para={"marginleft": "0.6cm", "marginbottom": "0.05cm"},
+    )
     pstyle("Header", "Header", parent="Standard", text={"fontsize": "8.5pt", "color": "#595959"})
-    pstyle("Footer", "Footer", parent="Standard", para={"textalign": "center"},
-           text={"fontsize": "8.5pt", "color": "#595959"})
+    pstyle(
+        "Footer",
+        "Footer",
+        parent="Standard",
+        para={"textalign": "center"},
+        text={"fontsize": "8.5pt", "color": "#595959"},
+    )
     pstyle("Table_20_Contents", "Table Contents", parent="Standard", text={"fontsize": "9.5pt"})
-    pstyle("Table_20_Heading", "Table Heading", parent="Table_20_Contents", text={"fontweight": "bold"})
+    pstyle(
+        "Table_20_Heading", "Table Heading", parent="Table_20_Contents", text={"fontweight": "bold"}
+    )
     for level, size in ((1, "14pt"), (2, "12pt"), (3, "11pt")):
-        pstyle(f"Heading_20_{level}", f"Heading {level}", parent="Standard",
-               para={"margintop": "0.4cm", "marginbottom": "0.2cm", "keepwithnext": "always"},
-               text={"fontsize": size, "fontweight": "bold", "color": "#1f4fa3"},
-               defaultoutlinelevel=str(level))
+        pstyle(
+            f"Heading_20_{level}",
+            f"Heading {level}",
+            parent="Standard",
+            para={"margintop": "0.4cm", "marginbottom": "0.2cm", "keepwithnext": "always"},
+            text={"fontsize": size, "fontweight": "bold", "color": "#1f4fa3"},
+            defaultoutlinelevel=str(level),
+        )
 
     # Page layout, with a cover master page that has no header or footer.
     layout = PageLayout(name="A4")
-    layout.addElement(PageLayoutProperties(pagewidth="21cm", pageheight="29.7cm", margintop="1.5cm",
-                                           marginbottom="1.5cm", marginleft="2.2cm", marginright="2.2cm",
-                                           printorientation="portrait"))
+    layout.addElement(
+        PageLayoutProperties(
+            pagewidth="21cm",
+            pageheight="29.7cm",
+            margintop="1.5cm",
+            marginbottom="1.5cm",
+            marginleft="2.2cm",
+            marginright="2.2cm",
+            printorientation="portrait",
+        )
+    )
     hs = HeaderStyle()
     hs.addElement(HeaderFooterProperties(minheight="0.6cm", marginbottom="0.3cm"))
     layout.addElement(hs)
@@ -492,14 +577,30 @@ def _odt_styles(doc) -> dict:
     master.addElement(Header())
     master.addElement(Footer())
     doc.masterstyles.addElement(master)
-    cover_master = MasterPage(name="First_20_Page", displayname="First Page", pagelayoutname=layout,
-                              nextstylename="Standard")
+    cover_master = MasterPage(
+        name="First_20_Page",
+        displayname="First Page",
+        pagelayoutname=layout,
+        nextstylename="Standard",
+    )
     doc.masterstyles.addElement(cover_master)
     s["master"] = master
-    pstyle("P_Cover_Start", "", auto=True, parent="Subtitle", masterpagename="First_20_Page",
-           para={"textalign": "center", "margintop": "4cm"})
-    pstyle("P_Body_Start", "", auto=True, parent="Standard", masterpagename="Standard",
-           para={"breakbefore": "page"})
+    pstyle(
+        "P_Cover_Start",
+        "",
+        auto=True,
+        parent="Subtitle",
+        masterpagename="First_20_Page",
+        para={"textalign": "center", "margintop": "4cm"},
+    )
+    pstyle(
+        "P_Body_Start",
+        "",
+        auto=True,
+        parent="Standard",
+        masterpagename="Standard",
+        para={"breakbefore": "page"},
+    )
     pstyle("P_Break", "", auto=True, parent="Standard", para={"breakbefore": "page"})
 
     bullets = ListStyle(name="L_Bullet")
@@ -522,7 +623,9 @@ def _odt_styles(doc) -> dict:
     doc.automaticstyles.addElement(col)
     s["T_Col"] = col
     frame = Style(name="F_Image", family="graphic")
-    frame.addElement(GraphicProperties(anchortype="as-char", verticalpos="top", verticalrel="baseline"))
+    frame.addElement(
+        GraphicProperties(anchortype="as-char", verticalpos="top", verticalrel="baseline")
+    )
     doc.automaticstyles.addElement(frame)
     s["F_Image"] = frame
     return s
@@ -593,7 +696,9 @@ def write_odt(spec: DocumentSpec, path: str | os.PathLike) -> str:
             level = min(max(block.level, 1), 3)
             add(H(outlinelevel=level, stylename=st[f"Heading_20_{level}"], text=text))
         elif isinstance(block, Paragraph):
-            name = {"small": "Procure_20_Small", "quote": "Quotations"}.get(block.style, "Text_20_body")
+            name = {"small": "Procure_20_Small", "quote": "Quotations"}.get(
+                block.style, "Text_20_body"
+            )
             add(P(stylename=st[name], text=text))
         elif isinstance(block, Bullet):
             if bullet_list is None:
@@ -629,8 +734,13 @@ def write_odt(spec: DocumentSpec, path: str | os.PathLike) -> str:
             href = doc.addPicture(f"Pictures/image{picture_count}.png", "image/png", block.png)
             width, height = _png_size(block.png)
             h_cm = block.width_cm * height / width if width else block.width_cm
-            frame = Frame(stylename=st["F_Image"], width=f"{block.width_cm:.2f}cm", height=f"{h_cm:.2f}cm",
-                          anchortype="as-char", name=f"Image{picture_count}")
+            frame = Frame(
+                stylename=st["F_Image"],
+                width=f"{block.width_cm:.2f}cm",
+                height=f"{h_cm:.2f}cm",
+                anchortype="as-char",
+                name=f"Image{picture_count}",
+            )
             frame.addElement(DrawImage(href=href))
             p = P(stylename=st["Caption"])
             p.addElement(frame)
@@ -724,11 +834,16 @@ def read_paragraphs(path: str | os.PathLike) -> list[str]:
                 return [_docx_paragraph_text(p) for p in body.iter(f"{_W}p")]
             if "content.xml" in names:
                 root = etree.fromstring(zf.read("content.xml"))
-                return [_odt_text(p) for p in root.iter(f"{{{_TEXT}}}p", f"{{{_TEXT}}}h")
-                        if not _inside(p, ("header", "footer"))]
+                return [
+                    _odt_text(p)
+                    for p in root.iter(f"{{{_TEXT}}}p", f"{{{_TEXT}}}h")
+                    if not _inside(p, ("header", "footer"))
+                ]
     except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError) as exc:
-        raise DomainError(f"Le fichier « {path.name} » n'est pas un document DOCX ou ODT lisible ({exc}).",
-                          status=422) from exc
+        raise DomainError(
+            f"Le fichier « {path.name} » n'est pas un document DOCX ou ODT lisible ({exc}).",
+            status=422,
+        ) from exc
     raise DomainError(f"Le fichier « {path.name} » n'est ni un DOCX ni un ODT.", status=422)
 
 

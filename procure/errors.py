@@ -8,7 +8,9 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None, status: int | None = None):
+    def __init__(
+        self, message: str, *, fields: dict[str, str] | None = None, status: int | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}

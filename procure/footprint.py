@@ -29,19 +29,47 @@ SECONDS_PER_YEAR = 365 * 24 * 60 * 60
 
 # name: (type, unit, French label). The order is the template's order.
 FIELDS: dict[str, tuple[str, str, str]] = {
-    "model_total_parameters": ("int", "paramètres", "Nombre total de paramètres du modèle (en nombre, pas en milliards)"),
-    "model_active_parameters": ("int", "paramètres", "Nombre de paramètres actifs par jeton (modèles MoE ; sinon égal au total)"),
+    "model_total_parameters": (
+        "int",
+        "paramètres",
+        "Nombre total de paramètres du modèle (en nombre, pas en milliards)",
+    ),
+    "model_active_parameters": (
+        "int",
+        "paramètres",
+        "Nombre de paramètres actifs par jeton (modèles MoE ; sinon égal au total)",
+    ),
     "quantization_bits": ("int", "bits", "Précision des poids en inférence (16, 8, 4...)"),
     "gpu_model": ("str", "", "Modèle de GPU (ex. NVIDIA H100 80 Go)"),
     "gpu_count": ("int", "GPU", "Nombre de GPU mobilisés par une instance du modèle"),
     "server_power_kw": ("float", "kW", "Puissance du serveur hors GPU"),
-    "hardware_lifetime_years": ("float", "années", "Durée d'usage du matériel (amortissement de la fabrication)"),
-    "country": ("str", "ISO 3166 alpha-3", "Pays d'inférence (zone de mix électrique EcoLogits : FRA, DEU, SWE...)"),
+    "hardware_lifetime_years": (
+        "float",
+        "années",
+        "Durée d'usage du matériel (amortissement de la fabrication)",
+    ),
+    "country": (
+        "str",
+        "ISO 3166 alpha-3",
+        "Pays d'inférence (zone de mix électrique EcoLogits : FRA, DEU, SWE...)",
+    ),
     "pue": ("float", "", "PUE annuel mesuré du centre de données (≥ 1)"),
     "wue": ("float", "L/kWh", "WUE du centre de données"),
-    "renewable_share": ("float", "0 à 1", "Part d'électricité renouvelable ou décarbonée (0,75 = 75 %)"),
-    "renewable_instrument": ("str", "", "Mode d'achat : PPA, garanties d'origine, autoproduction..."),
-    "measured_wh_per_1000_requests": ("float", "Wh", "Énergie informatique mesurée pour 1 000 requêtes (hors PUE)"),
+    "renewable_share": (
+        "float",
+        "0 à 1",
+        "Part d'électricité renouvelable ou décarbonée (0,75 = 75 %)",
+    ),
+    "renewable_instrument": (
+        "str",
+        "",
+        "Mode d'achat : PPA, garanties d'origine, autoproduction...",
+    ),
+    "measured_wh_per_1000_requests": (
+        "float",
+        "Wh",
+        "Énergie informatique mesurée pour 1 000 requêtes (hors PUE)",
+    ),
     "measurement_method": ("str", "", "Méthode de mesure (outil, période, périmètre)"),
     "labels": ("list", "", "Labels et engagements (ex. Climate Neutral Data Centre Pact)"),
     "evidence": ("str", "", "Justificatifs RGESN / AFNOR Spec 2314 « IA frugale »"),
@@ -137,12 +165,18 @@ def validate_declaration(raw: dict[str, Any]) -> dict[str, Any]:
             continue
         value = clean[name]
         if name == "renewable_share" and 1 < value <= 100:
-            errors[name] = (f"Part au plus 1 (= 100 %) attendue : {value:g} dépasse 100 % "
-                            f"(si c'est un pourcentage, {value:g} % s'écrit {value / 100:g}).")
+            errors[name] = (
+                f"Part au plus 1 (= 100 %) attendue : {value:g} dépasse 100 % "
+                f"(si c'est un pourcentage, {value:g} % s'écrit {value / 100:g})."
+            )
         elif name == "pue" and value < 1:
             errors[name] = "Un PUE est au moins égal à 1 (énergie totale / énergie informatique)."
         elif value < low or (value == low and not inclusive):
-            errors[name] = "Valeur négative impossible." if value < 0 else f"Valeur strictement supérieure à {low:g} attendue."
+            errors[name] = (
+                "Valeur négative impossible."
+                if value < 0
+                else f"Valeur strictement supérieure à {low:g} attendue."
+            )
         elif value > high:
             errors[name] = f"Valeur invraisemblable (au plus {high:g})."
     for name in ("model_total_parameters", "model_active_parameters"):
@@ -150,16 +184,21 @@ def validate_declaration(raw: dict[str, Any]) -> dict[str, Any]:
             errors[name] = (
                 f"{clean[name]:g} paramètres : nombre invraisemblable. Indiquez un nombre de paramètres "
                 f"(7 milliards s'écrit 7000000000), pas des milliards."
-                if clean[name] < MIN_PARAMETERS else f"{clean[name]:g} paramètres : nombre invraisemblable."
+                if clean[name] < MIN_PARAMETERS
+                else f"{clean[name]:g} paramètres : nombre invraisemblable."
             )
     total, active = clean.get("model_total_parameters"), clean.get("model_active_parameters")
     if total and active and active > total and "model_active_parameters" not in errors:
-        errors["model_active_parameters"] = "Les paramètres actifs ne peuvent pas dépasser le total."
+        errors["model_active_parameters"] = (
+            "Les paramètres actifs ne peuvent pas dépasser le total."
+        )
     if "country" in clean:
         zone = clean["country"].upper()
         if electricity_mixes.find_electricity_mix(zone) is None:
-            errors["country"] = (f"Code pays inconnu « {clean['country']} » : code ISO 3166 alpha-3 attendu "
-                                 f"(FRA, DEU, IRL, SWE, USA... ou WOR pour le mix mondial).")
+            errors["country"] = (
+                f"Code pays inconnu « {clean['country']} » : code ISO 3166 alpha-3 attendu "
+                f"(FRA, DEU, IRL, SWE, USA... ou WOR pour le mix mondial)."
+            )
         else:
             clean["country"] = zone
     if errors:
@@ -176,7 +215,9 @@ def parse_declaration(text: str, filename: str = "déclaration") -> dict[str, An
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise ValidationError(f"{filename}, ligne {exc.lineno} : JSON invalide ({exc.msg}).") from exc
+            raise ValidationError(
+                f"{filename}, ligne {exc.lineno} : JSON invalide ({exc.msg})."
+            ) from exc
         return validate_declaration(data)
     try:
         dialect = csv.Sniffer().sniff(stripped.splitlines()[0], delimiters=",;\t")
@@ -188,8 +229,10 @@ def parse_declaration(text: str, filename: str = "déclaration") -> dict[str, An
             continue
         name = row[0].strip()
         if name in data:
-            raise ValidationError(f"{filename}, ligne {lineno} : champ « {name} » en double.",
-                                  fields={name: f"ligne {lineno} : en double"})
+            raise ValidationError(
+                f"{filename}, ligne {lineno} : champ « {name} » en double.",
+                fields={name: f"ligne {lineno} : en double"},
+            )
         data[name] = row[1].strip() if len(row) > 1 else ""
     try:
         return validate_declaration(data)
@@ -212,14 +255,20 @@ def template_csv() -> str:
     return out.getvalue()
 
 
-def compute(declaration: dict[str, Any], *, requests_per_year: int, tokens_per_request: int) -> dict[str, Any]:
+def compute(
+    declaration: dict[str, Any], *, requests_per_year: int, tokens_per_request: int
+) -> dict[str, Any]:
     """Footprint of one offer for the tender's functional unit; `declaration` must be validated."""
     if not requests_per_year or requests_per_year <= 0:
-        raise ValidationError("Le nombre de requêtes par an doit être positif.",
-                              fields={"requests_per_year": "Nombre positif attendu."})
+        raise ValidationError(
+            "Le nombre de requêtes par an doit être positif.",
+            fields={"requests_per_year": "Nombre positif attendu."},
+        )
     if not tokens_per_request or tokens_per_request <= 0:
-        raise ValidationError("Le nombre de jetons par requête doit être positif.",
-                              fields={"tokens_per_request": "Nombre positif attendu."})
+        raise ValidationError(
+            "Le nombre de jetons par requête doit être positif.",
+            fields={"tokens_per_request": "Nombre positif attendu."},
+        )
     d = dict(declaration)
     defaults: list[str] = []
     for name, value in DEFAULTS.items():
@@ -246,13 +295,20 @@ def compute(declaration: dict[str, Any], *, requests_per_year: int, tokens_per_r
         "datacenter_wue": d["wue"],
         "server_power": d["server_power_kw"],
         "server_lifetime": d["hardware_lifetime_years"] * SECONDS_PER_YEAR,
-        "gpu_energy_alpha": eco.GPU_ENERGY_ALPHA, "gpu_energy_beta": eco.GPU_ENERGY_BETA,
-        "gpu_energy_gamma": eco.GPU_ENERGY_GAMMA, "latency_alpha": eco.LATENCY_ALPHA,
-        "latency_beta": eco.LATENCY_BETA, "latency_gamma": eco.LATENCY_GAMMA,
-        "gpu_memory": eco.GPU_MEMORY, "gpu_embodied_gwp": eco.GPU_EMBODIED_IMPACT_GWP,
-        "gpu_embodied_adpe": eco.GPU_EMBODIED_IMPACT_ADPE, "gpu_embodied_pe": eco.GPU_EMBODIED_IMPACT_PE,
-        "server_gpu_count": eco.SERVER_GPUS, "server_embodied_gwp": eco.SERVER_EMBODIED_IMPACT_GWP,
-        "server_embodied_adpe": eco.SERVER_EMBODIED_IMPACT_ADPE, "server_embodied_pe": eco.SERVER_EMBODIED_IMPACT_PE,
+        "gpu_energy_alpha": eco.GPU_ENERGY_ALPHA,
+        "gpu_energy_beta": eco.GPU_ENERGY_BETA,
+        "gpu_energy_gamma": eco.GPU_ENERGY_GAMMA,
+        "latency_alpha": eco.LATENCY_ALPHA,
+        "latency_beta": eco.LATENCY_BETA,
+        "latency_gamma": eco.LATENCY_GAMMA,
+        "gpu_memory": eco.GPU_MEMORY,
+        "gpu_embodied_gwp": eco.GPU_EMBODIED_IMPACT_GWP,
+        "gpu_embodied_adpe": eco.GPU_EMBODIED_IMPACT_ADPE,
+        "gpu_embodied_pe": eco.GPU_EMBODIED_IMPACT_PE,
+        "server_gpu_count": eco.SERVER_GPUS,
+        "server_embodied_gwp": eco.SERVER_EMBODIED_IMPACT_GWP,
+        "server_embodied_adpe": eco.SERVER_EMBODIED_IMPACT_ADPE,
+        "server_embodied_pe": eco.SERVER_EMBODIED_IMPACT_PE,
         "batch_size": eco.BATCH_SIZE,
     }
     if "gpu_count" in d:
@@ -260,7 +316,9 @@ def compute(declaration: dict[str, Any], *, requests_per_year: int, tokens_per_r
     else:
         defaults.append("gpu_count")
     if measured is not None:
-        inputs["request_it_energy"] = measured / 1000 / 1000  # Wh per 1,000 requests -> kWh per request
+        inputs["request_it_energy"] = (
+            measured / 1000 / 1000
+        )  # Wh per 1,000 requests -> kWh per request
     r = eco.dag.execute(**inputs, tps=None, ttft=None)
 
     wh = r["request_energy"] * 1000
@@ -269,7 +327,9 @@ def compute(declaration: dict[str, Any], *, requests_per_year: int, tokens_per_r
     water_l = r["request_usage_wcf"]
     n = requests_per_year
     return {
-        "method": "EcoLogits " + ECOLOGITS_VERSION + (" (énergie mesurée déclarée)" if measured is not None else " (énergie estimée)"),
+        "method": "EcoLogits "
+        + ECOLOGITS_VERSION
+        + (" (énergie mesurée déclarée)" if measured is not None else " (énergie estimée)"),
         "energy_source": "mesurée" if measured is not None else "estimée",
         "functional_unit": {"requests_per_year": n, "tokens_per_request": tokens_per_request},
         "wh_per_request": wh,
@@ -293,7 +353,9 @@ def compute(declaration: dict[str, Any], *, requests_per_year: int, tokens_per_r
         "defaults_applied": defaults,
         "default_sources": {k: DEFAULT_SOURCES[k] for k in defaults},
         "electricity_mix": {
-            "zone": mix.zone, "gwp_kgco2e_per_kwh": mix.gwp, "wue_l_per_kwh": mix.wue,
+            "zone": mix.zone,
+            "gwp_kgco2e_per_kwh": mix.gwp,
+            "wue_l_per_kwh": mix.wue,
             "warnings": [w.message for w in mix.warnings],
             "source": f"ecologits/data/electricity_mixes.json (EcoLogits {ECOLOGITS_VERSION})",
         },
@@ -308,15 +370,48 @@ def constants() -> list[dict[str, Any]]:
     """The EcoLogits constants used, with their meaning, for display next to every result."""
     src = f"EcoLogits {ECOLOGITS_VERSION}, ecologits/impacts/llm.py"
     return [
-        {"name": "GPU_ENERGY_ALPHA/BETA/GAMMA", "value": f"{eco.GPU_ENERGY_ALPHA:.4g} / {eco.GPU_ENERGY_BETA:.4g} / {eco.GPU_ENERGY_GAMMA:.4g}",
-         "meaning": "énergie GPU par jeton = α·e^(β·lot)·paramètres actifs (Md) + γ, en Wh", "source": src},
-        {"name": "LATENCY_ALPHA/BETA/GAMMA", "value": f"{eco.LATENCY_ALPHA:.4g} / {eco.LATENCY_BETA:.4g} / {eco.LATENCY_GAMMA:.4g}",
-         "meaning": "latence par jeton = α·paramètres actifs (Md) + β·lot + γ, en s", "source": src},
-        {"name": "BATCH_SIZE", "value": eco.BATCH_SIZE, "meaning": "requêtes traitées simultanément", "source": src},
-        {"name": "GPU_MEMORY", "value": f"{eco.GPU_MEMORY} Go", "meaning": "mémoire d'un GPU", "source": src},
-        {"name": "SERVER_GPUS", "value": eco.SERVER_GPUS, "meaning": "GPU par serveur", "source": src},
-        {"name": "GPU_EMBODIED_IMPACT_GWP", "value": f"{eco.GPU_EMBODIED_IMPACT_GWP} kgCO2e", "meaning": "fabrication d'un GPU", "source": src},
-        {"name": "SERVER_EMBODIED_IMPACT_GWP", "value": f"{eco.SERVER_EMBODIED_IMPACT_GWP} kgCO2e", "meaning": "fabrication d'un serveur (hors GPU)", "source": src},
+        {
+            "name": "GPU_ENERGY_ALPHA/BETA/GAMMA",
+            "value": f"{eco.GPU_ENERGY_ALPHA:.4g} / {eco.GPU_ENERGY_BETA:.4g} / {eco.GPU_ENERGY_GAMMA:.4g}",
+            "meaning": "énergie GPU par jeton = α·e^(β·lot)·paramètres actifs (Md) + γ, en Wh",
+            "source": src,
+        },
+        {
+            "name": "LATENCY_ALPHA/BETA/GAMMA",
+            "value": f"{eco.LATENCY_ALPHA:.4g} / {eco.LATENCY_BETA:.4g} / {eco.LATENCY_GAMMA:.4g}",
+            "meaning": "latence par jeton = α·paramètres actifs (Md) + β·lot + γ, en s",
+            "source": src,
+        },
+        {
+            "name": "BATCH_SIZE",
+            "value": eco.BATCH_SIZE,
+            "meaning": "requêtes traitées simultanément",
+            "source": src,
+        },
+        {
+            "name": "GPU_MEMORY",
+            "value": f"{eco.GPU_MEMORY} Go",
+            "meaning": "mémoire d'un GPU",
+            "source": src,
+        },
+        {
+            "name": "SERVER_GPUS",
+            "value": eco.SERVER_GPUS,
+            "meaning": "GPU par serveur",
+            "source": src,
+        },
+        {
+            "name": "GPU_EMBODIED_IMPACT_GWP",
+            "value": f"{eco.GPU_EMBODIED_IMPACT_GWP} kgCO2e",
+            "meaning": "fabrication d'un GPU",
+            "source": src,
+        },
+        {
+            "name": "SERVER_EMBODIED_IMPACT_GWP",
+            "value": f"{eco.SERVER_EMBODIED_IMPACT_GWP} kgCO2e",
+            "meaning": "fabrication d'un serveur (hors GPU)",
+            "source": src,
+        },
     ]
 
 

@@ -18,7 +18,9 @@ def is_fragment_request() -> bool:
     return bool(htmx) and not htmx.history_restore_request
 
 
-def render(template_page: str, fragment: str | None = None, *, status: int = 200, **context) -> Response:
+def render(
+    template_page: str, fragment: str | None = None, *, status: int = 200, **context
+) -> Response:
     """Render the full page, or only its fragment for an htmx request; vary on HX-Request."""
     template = fragment if fragment and is_fragment_request() else template_page
     response = make_response(render_template(template, **context), status)

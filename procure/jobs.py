@@ -46,8 +46,14 @@ def create_job(*, session: Session, actor: Actor, kind: str, params: dict, label
     job = Job(kind=kind, label=label or kind, params=params, created_by=actor.user_id)
     session.add(job)
     session.flush()
-    audit.record(session, actor, "job.submit", record_type="job", record_id=job.id,
-                 details={"kind": kind, "params": params})
+    audit.record(
+        session,
+        actor,
+        "job.submit",
+        record_type="job",
+        record_id=job.id,
+        details={"kind": kind, "params": params},
+    )
     session.commit()
     return job
 
@@ -93,7 +99,9 @@ def run_job(engine: Engine, job_id: int, progress_hook: Progress | None = None) 
     with session_scope(engine) as session:
         job = session.get(Job, job_id)
         try:
-            result = HANDLERS[job.kind](session=session, params=job.params, progress=progress, actor=actor)
+            result = HANDLERS[job.kind](
+                session=session, params=job.params, progress=progress, actor=actor
+            )
             session.rollback()  # anything the handler left uncommitted is not ours to write
             job = session.get(Job, job_id)
             job.status, job.result = "done", result or {}
@@ -109,8 +117,14 @@ def run_job(engine: Engine, job_id: int, progress_hook: Progress | None = None) 
             event = "job.failed"
         job.finished_at = utcnow()
         session.add(job)
-        audit.record(session, actor, event, record_type="job", record_id=job_id,
-                     details={"kind": job.kind, "message": job.message})
+        audit.record(
+            session,
+            actor,
+            event,
+            record_type="job",
+            record_id=job_id,
+            details={"kind": job.kind, "message": job.message},
+        )
         session.commit()
         return job
 
@@ -118,12 +132,16 @@ def run_job(engine: Engine, job_id: int, progress_hook: Progress | None = None) 
 class JobQueue:
     """The app's queue: huey on a SQLite file by default, on Redis when configured."""
 
-    def __init__(self, engine: Engine, *, instance_path: str, redis_url: str | None, immediate: bool):
+    def __init__(
+        self, engine: Engine, *, instance_path: str, redis_url: str | None, immediate: bool
+    ):
         self.engine = engine
         if redis_url:
             self.huey = RedisHuey("procure", url=redis_url, immediate=immediate)
         else:
-            self.huey = SqliteHuey("procure", filename=str(Path(instance_path) / "jobs.db"), immediate=immediate)
+            self.huey = SqliteHuey(
+                "procure", filename=str(Path(instance_path) / "jobs.db"), immediate=immediate
+            )
         self._task = self.huey.task(name="procure.run_job")(self._run)
         self._consumer = None
 
@@ -144,15 +162,24 @@ class JobQueue:
         self.huey.create_consumer(workers=workers, worker_type="thread").run()
 
 
-def submit(*, session: Session, queue: JobQueue, actor: Actor, kind: str, params: dict, label: str = "") -> Job:
+def submit(
+    *, session: Session, queue: JobQueue, actor: Actor, kind: str, params: dict, label: str = ""
+) -> Job:
     """Create the job row and hand it to the queue."""
     job = create_job(session=session, actor=actor, kind=kind, params=params, label=label)
     queue.enqueue(job.id)
     return job
 
 
-def run_inline(*, engine: Engine, actor: Actor, kind: str, params: dict, label: str = "",
-               progress_hook: Progress | None = None) -> Job:
+def run_inline(
+    *,
+    engine: Engine,
+    actor: Actor,
+    kind: str,
+    params: dict,
+    label: str = "",
+    progress_hook: Progress | None = None,
+) -> Job:
     """Create a job and run it now, in this process (the CLI path)."""
     with session_scope(engine) as session:
         job = create_job(session=session, actor=actor, kind=kind, params=params, label=label)
@@ -161,6 +188,11 @@ def run_inline(*, engine: Engine, actor: Actor, kind: str, params: dict, label: 
 
 def job_summary(job: Job) -> dict[str, Any]:
     return {
-        "id": job.id, "kind": job.kind, "status": job.status, "progress": job.progress,
-        "total": job.total, "message": job.message, "result": job.result,
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "progress": job.progress,
+        "total": job.total,
+        "message": job.message,
+        "result": job.result,
     }

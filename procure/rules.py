@@ -36,7 +36,8 @@ class Rule:
         if not self.condition:
             return "tout marché de système d'IA"
         return " et ".join(
-            ("" if value else "pas de ") + PROFILE_FLAGS.get(flag, flag) for flag, value in self.condition.items()
+            ("" if value else "pas de ") + PROFILE_FLAGS.get(flag, flag)
+            for flag, value in self.condition.items()
         )
 
 
@@ -46,8 +47,14 @@ RULES: tuple[Rule, ...] = (
         description="Tout marché de système d'IA comporte le socle contractuel : réversibilité, propriété "
         "des données, interdiction d'entraîner sur les données de l'acheteur, dérogations de propriété "
         "intellectuelle, licences et sécurité.",
-        covers=("reversibilite", "propriete-donnees", "non-entrainement", "propriete-intellectuelle",
-                "licences", "securite"),
+        covers=(
+            "reversibilite",
+            "propriete-donnees",
+            "non-entrainement",
+            "propriete-intellectuelle",
+            "licences",
+            "securite",
+        ),
     ),
     Rule(
         id="R02-environnement",
@@ -70,7 +77,14 @@ RULES: tuple[Rule, ...] = (
         "sorties, l'audit, le signalement des incidents, l'appui à l'analyse d'impact et la "
         "transparence envers les usagers.",
         condition={"ai_high_risk": True},
-        covers=("registre-modeles", "explicabilite", "audit", "incidents", "analyse-impact", "transparence"),
+        covers=(
+            "registre-modeles",
+            "explicabilite",
+            "audit",
+            "incidents",
+            "analyse-impact",
+            "transparence",
+        ),
     ),
     Rule(
         id="R05-donnees-personnelles",

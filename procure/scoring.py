@@ -22,12 +22,21 @@ TIE_DECIMALS = 4
 
 # (threshold, fraction): the first threshold the value meets gives the fraction; else 0.
 HOSTING_THRESHOLDS: dict[str, dict[str, Any]] = {
-    "pue": {"lower_is_better": True, "steps": [(1.3, 1.0), (1.4, 0.8), (1.5, 0.6)],
-            "source": "Climate Neutral Data Centre Pact (1,3 climat froid, 1,4 climat chaud) ; RGESN 2024 (< 1,5)"},
-    "wue": {"lower_is_better": True, "steps": [(0.4, 1.0), (1.0, 0.5)],
-            "source": "Climate Neutral Data Centre Pact et RGESN 2024 (≤ 0,4 L/kWh)"},
-    "renewable_share": {"lower_is_better": False, "steps": [(1.0, 1.0), (0.75, 0.75), (0.5, 0.4)],
-                        "source": "Climate Neutral Data Centre Pact (75 % fin 2025, 100 % en 2030)"},
+    "pue": {
+        "lower_is_better": True,
+        "steps": [(1.3, 1.0), (1.4, 0.8), (1.5, 0.6)],
+        "source": "Climate Neutral Data Centre Pact (1,3 climat froid, 1,4 climat chaud) ; RGESN 2024 (< 1,5)",
+    },
+    "wue": {
+        "lower_is_better": True,
+        "steps": [(0.4, 1.0), (1.0, 0.5)],
+        "source": "Climate Neutral Data Centre Pact et RGESN 2024 (≤ 0,4 L/kWh)",
+    },
+    "renewable_share": {
+        "lower_is_better": False,
+        "steps": [(1.0, 1.0), (0.75, 0.75), (0.5, 0.4)],
+        "source": "Climate Neutral Data Centre Pact (75 % fin 2025, 100 % en 2030)",
+    },
 }
 
 
@@ -86,7 +95,9 @@ def metric_of(criterion: dict) -> str | None:
     name = _plain(criterion.get("name", ""))
     if any(w in name for w in ("emission", "empreinte", "co2", "carbone", "ges")):
         return "kgco2e_per_year"
-    if any(w in name for w in ("heberg", "pue", "wue", "renouvel", "datacenter", "centre de donnees")):
+    if any(
+        w in name for w in ("heberg", "pue", "wue", "renouvel", "datacenter", "centre de donnees")
+    ):
         return "hosting"
     return None
 
@@ -99,7 +110,9 @@ def max_score(criterion: dict) -> float:
     return value if value > 0 else DEFAULT_MAX_SCORE
 
 
-def relative(values: dict[Any, float | None], method: str, note_max: float, cap: float) -> dict[Any, float]:
+def relative(
+    values: dict[Any, float | None], method: str, note_max: float, cap: float
+) -> dict[Any, float]:
     """Notes of several offers for a lower-is-better quantity; offers without a value are left out."""
     known = {k: v for k, v in values.items() if v is not None}
     if not known:
@@ -122,24 +135,38 @@ def propose(criterion: dict, offers: dict[Any, dict]) -> dict[Any, dict]:
     cap = float(criterion.get("cap") or criterion.get("plafond_rapport") or DEFAULT_LOG_CAP)
     if kind == "price" and method in ("hyperbolic", "log"):
         notes = relative({k: o.get("price") for k, o in offers.items()}, method, note_max, cap)
-        return {k: {"score": n, "detail": f"prix, méthode {'logarithmique' if method == 'log' else 'meilleure offre / offre'}"}
-                for k, n in notes.items()}
+        return {
+            k: {
+                "score": n,
+                "detail": f"prix, méthode {'logarithmique' if method == 'log' else 'meilleure offre / offre'}",
+            }
+            for k, n in notes.items()
+        }
     if kind != "environment":
         return {}
     subs = criterion.get("sub_criteria") or []
     if not subs:
         if method not in ("hyperbolic", "log"):
             return {}
-        subs = [{"name": "Émissions annuelles", "metric": "kgco2e_per_year", "max_score": note_max, "method": method}]
+        subs = [
+            {
+                "name": "Émissions annuelles",
+                "metric": "kgco2e_per_year",
+                "max_score": note_max,
+                "method": method,
+            }
+        ]
     parts: dict[Any, list[tuple[float, str]]] = {k: [] for k in offers}
     sub_total_max = sum(max_score(s) if s.get("max_score") else 0 for s in subs) or None
     for sub in subs:
         # Sub-criteria given as weights (percent of the criterion) rather than notes.
-        sub_max = (max_score(sub) if sub_total_max else note_max * float(sub.get("weight", 0)) / 100)
+        sub_max = max_score(sub) if sub_total_max else note_max * float(sub.get("weight", 0)) / 100
         metric = metric_of(sub)
         sub_method = method_of(sub) if sub.get("method") else method
         if metric == "kgco2e_per_year":
-            values = {k: (o.get("footprint") or {}).get("kgco2e_per_year") for k, o in offers.items()}
+            values = {
+                k: (o.get("footprint") or {}).get("kgco2e_per_year") for k, o in offers.items()
+            }
             notes = relative(values, "log" if sub_method == "log" else "hyperbolic", sub_max, cap)
             for k in offers:
                 if k not in notes:
@@ -152,7 +179,10 @@ def propose(criterion: dict, offers: dict[Any, dict]) -> dict[Any, dict]:
                 parts[k].append((n, f"{sub.get('name')} : {n:.2f}/{sub_max:g}"))
         else:
             return {}  # a sub-criterion needs a person's judgement: no formula for the whole
-    return {k: {"score": sum(n for n, _ in p), "detail": " ; ".join(d for _, d in p)} for k, p in parts.items()}
+    return {
+        k: {"score": sum(n for n, _ in p), "detail": " ; ".join(d for _, d in p)}
+        for k, p in parts.items()
+    }
 
 
 def weighted_total(notes: dict[str, float], criteria: list[dict]) -> float:

@@ -152,7 +152,29 @@ def search_cpv(query: str, limit: int = 20) -> list[tuple[str, str, float]]:
 
 
 STOPWORDS = frozenset(
-    ["a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "ou", "par", "pour", "sur", "un", "une", "avec", "dans"]
+    [
+        "a",
+        "au",
+        "aux",
+        "d",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "l",
+        "la",
+        "le",
+        "les",
+        "ou",
+        "par",
+        "pour",
+        "sur",
+        "un",
+        "une",
+        "avec",
+        "dans",
+    ]
 )
 
 

@@ -28,12 +28,21 @@ MODES = ("hybrid", "vector", "text")
 def _ndcg(ranked: list[int], grades: dict[int, int], k: int = 10) -> float:
     dcg = sum((2 ** grades.get(s, 0) - 1) / math.log2(i + 2) for i, s in enumerate(ranked[:k]))
     ideal = sorted(grades.values(), reverse=True)[:k]
-    idcg = sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
     return dcg / idcg if idcg else 0.0
 
 
-def evaluate(data: bytes, *, model, workdir: str, holdout: int = 200, seed: int = 1,
-             progress=None, max_training: int | None = None, variants: dict | None = None) -> dict:
+def evaluate(
+    data: bytes,
+    *,
+    model,
+    workdir: str,
+    holdout: int = 200,
+    seed: int = 1,
+    progress=None,
+    max_training: int | None = None,
+    variants: dict | None = None,
+) -> dict:
     """Run the evaluation; `variants` maps a name to search() keyword arguments (extra modes)."""
     _src, rows = read_rows(data, "decp", "evaluation")
     rows = [r for r in rows if r.ok and r.contract and r.contract["cpv"]]
@@ -63,8 +72,13 @@ def evaluate(data: bytes, *, model, workdir: str, holdout: int = 200, seed: int 
             if w.siren in by_siren:
                 same_cpv[r.contract["cpv"]].add(by_siren[w.siren])
     table = lindex.open_table(uri)
-    vectors = dict(zip([r.contract["object"] for r in tests],
-                       model.embed([r.contract["object"] for r in tests]), strict=False))
+    vectors = dict(
+        zip(
+            [r.contract["object"] for r in tests],
+            model.embed([r.contract["object"] for r in tests]),
+            strict=False,
+        )
+    )
     runs = {m: {"mode": m} for m in MODES}
     for name, kwargs in (variants or {}).items():
         runs[name] = {"mode": "hybrid", **kwargs}
@@ -80,7 +94,9 @@ def evaluate(data: bytes, *, model, workdir: str, holdout: int = 200, seed: int 
         for mode, kwargs in runs.items():
             kwargs = dict(kwargs)
             q = lsearch.Query(need=r.contract["object"], limit=10, mode=kwargs.pop("mode"))
-            out = lsearch.search(table, q, embed=lambda texts, v=vectors[r.contract["object"]]: [v], **kwargs)
+            out = lsearch.search(
+                table, q, embed=lambda texts, v=vectors[r.contract["object"]]: [v], **kwargs
+            )
             ranked = [x["supplier_id"] for x in out["results"]]
             top = set(ranked[:10])
             totals[mode]["recall@10"] += len(top & set(grades)) / min(len(grades), 10)
@@ -89,6 +105,12 @@ def evaluate(data: bytes, *, model, workdir: str, holdout: int = 200, seed: int 
         if progress:
             progress(n, len(tests), "recherches d'évaluation")
     modes = {m: {k: round(v / max(counted, 1), 4) for k, v in t.items()} for m, t in totals.items()}
-    return {"holdout": counted, "training_contracts": len(training), "suppliers": n_suppliers,
-            "seed": seed, "model": {"name": model.name, "file_hash": model.file_hash},
-            "weights": lsearch.DEFAULT_WEIGHTS, "modes": modes}
+    return {
+        "holdout": counted,
+        "training_contracts": len(training),
+        "suppliers": n_suppliers,
+        "seed": seed,
+        "model": {"name": model.name, "file_hash": model.file_hash},
+        "weights": lsearch.DEFAULT_WEIGHTS,
+        "modes": modes,
+    }

@@ -54,12 +54,18 @@ def build_profiles(session: Session, supplier_ids: Iterable[int] | None = None) 
     names: dict[int, list[str]] = {}
     contracts: dict[int, list[PastContract]] = {}
     for i in range(0, len(ids), 1000):
-        chunk = ids[i:i + 1000]
-        for n in session.exec(select(SupplierName).where(SupplierName.supplier_id.in_(chunk))
-                              .order_by(SupplierName.occurrences.desc(), SupplierName.name)).all():
+        chunk = ids[i : i + 1000]
+        for n in session.exec(
+            select(SupplierName)
+            .where(SupplierName.supplier_id.in_(chunk))
+            .order_by(SupplierName.occurrences.desc(), SupplierName.name)
+        ).all():
             names.setdefault(n.supplier_id, []).append(n.name)
-        for c in session.exec(select(PastContract).where(PastContract.supplier_id.in_(chunk))
-                              .order_by(PastContract.notified_on.desc(), PastContract.id)).all():
+        for c in session.exec(
+            select(PastContract)
+            .where(PastContract.supplier_id.in_(chunk))
+            .order_by(PastContract.notified_on.desc(), PastContract.id)
+        ).all():
             contracts.setdefault(c.supplier_id, []).append(c)
     return [profile_of(s, names.get(s.id, []), contracts.get(s.id, [])) for s in suppliers]
 
@@ -73,17 +79,37 @@ def profile_of(s: Supplier, names: list[str], contracts: list[PastContract]) -> 
     labels += [cpv[c] for c in declared if cpv[c] not in labels]
     naf = naf_labels().get(s.naf_code, "")
     all_names = list(dict.fromkeys([s.name, *names]))
-    text = " ; ".join(x for x in [
-        " / ".join(all_names), s.description, naf, " ; ".join(labels), " ; ".join(objects),
-        " ".join(s.certifications or []),
-    ] if x)
+    text = " ; ".join(
+        x
+        for x in [
+            " / ".join(all_names),
+            s.description,
+            naf,
+            " ; ".join(labels),
+            " ; ".join(objects),
+            " ".join(s.certifications or []),
+        ]
+        if x
+    )
     embed_parts = [*labels[:2], *objects[:3], s.description, naf]
-    embed_text = " ".join(" ; ".join(x for x in embed_parts if x).split()[:EMBED_TOKENS_HINT]) or s.name
-    entries = [f"{c.cpv[:8]}:{c.notified_on.year if c.notified_on else 0}" for c in contracts if c.cpv]
+    embed_text = (
+        " ".join(" ; ".join(x for x in embed_parts if x).split()[:EMBED_TOKENS_HINT]) or s.name
+    )
+    entries = [
+        f"{c.cpv[:8]}:{c.notified_on.year if c.notified_on else 0}" for c in contracts if c.cpv
+    ]
     entries += [f"{c[:8]}:0" for c in declared]
-    return Profile(id=s.id, siren=s.siren or "", name=s.name, text=text, embed_text=embed_text,
-                   department=s.department or _main_department(contracts), size=s.size or "",
-                   cpvs=" ".join(entries), certifications=" | ".join(s.certifications or []))
+    return Profile(
+        id=s.id,
+        siren=s.siren or "",
+        name=s.name,
+        text=text,
+        embed_text=embed_text,
+        department=s.department or _main_department(contracts),
+        size=s.size or "",
+        cpvs=" ".join(entries),
+        certifications=" | ".join(s.certifications or []),
+    )
 
 
 def _main_department(contracts: list[PastContract]) -> str:
@@ -100,13 +126,21 @@ def connect(uri: str):
 def _schema(dim: int):
     import pyarrow as pa
 
-    return pa.schema([
-        pa.field("id", pa.int64()), pa.field("siren", pa.string()), pa.field("name", pa.string()),
-        pa.field("text", pa.string()), pa.field("embed_text", pa.string()),
-        pa.field("department", pa.string()), pa.field("size", pa.string()),
-        pa.field("cpvs", pa.string()), pa.field("certifications", pa.string()),
-        pa.field("content_hash", pa.string()), pa.field("vector", pa.list_(pa.float32(), dim)),
-    ])
+    return pa.schema(
+        [
+            pa.field("id", pa.int64()),
+            pa.field("siren", pa.string()),
+            pa.field("name", pa.string()),
+            pa.field("text", pa.string()),
+            pa.field("embed_text", pa.string()),
+            pa.field("department", pa.string()),
+            pa.field("size", pa.string()),
+            pa.field("cpvs", pa.string()),
+            pa.field("certifications", pa.string()),
+            pa.field("content_hash", pa.string()),
+            pa.field("vector", pa.list_(pa.float32(), dim)),
+        ]
+    )
 
 
 def open_table(uri: str):
@@ -119,8 +153,16 @@ def open_table(uri: str):
 
 def ensure_text_index(table) -> None:
     """The native French full-text index: stemming, accent folding, French stop words."""
-    table.create_fts_index("text", replace=True, use_tantivy=False, language="French", stem=True,
-                           ascii_folding=True, remove_stop_words=True, lower_case=True)
+    table.create_fts_index(
+        "text",
+        replace=True,
+        use_tantivy=False,
+        language="French",
+        stem=True,
+        ascii_folding=True,
+        remove_stop_words=True,
+        lower_case=True,
+    )
 
 
 def ensure_vector_index(table, threshold: int = ANN_THRESHOLD) -> bool:
@@ -128,23 +170,46 @@ def ensure_vector_index(table, threshold: int = ANN_THRESHOLD) -> bool:
     n = table.count_rows()
     if n < threshold:
         return False
-    partitions = max(16, int(n ** 0.5) // 2)
-    table.create_index(metric="cosine", index_type="IVF_PQ", num_partitions=partitions,
-                       num_sub_vectors=32, replace=True)
+    partitions = max(16, int(n**0.5) // 2)
+    table.create_index(
+        metric="cosine",
+        index_type="IVF_PQ",
+        num_partitions=partitions,
+        num_sub_vectors=32,
+        replace=True,
+    )
     return True
 
 
 def rows_for(profiles: list[Profile], vectors: dict[int, list[float]]) -> list[dict[str, Any]]:
-    return [{
-        "id": p.id, "siren": p.siren, "name": p.name, "text": p.text, "embed_text": p.embed_text,
-        "department": p.department, "size": p.size, "cpvs": p.cpvs,
-        "certifications": p.certifications, "content_hash": p.content_hash, "vector": vectors[p.id],
-    } for p in profiles]
+    return [
+        {
+            "id": p.id,
+            "siren": p.siren,
+            "name": p.name,
+            "text": p.text,
+            "embed_text": p.embed_text,
+            "department": p.department,
+            "size": p.size,
+            "cpvs": p.cpvs,
+            "certifications": p.certifications,
+            "content_hash": p.content_hash,
+            "vector": vectors[p.id],
+        }
+        for p in profiles
+    ]
 
 
-def sync_index(session: Session, *, uri: str, embed: Callable[[list[str]], list[list[float]]],
-               rebuild: bool = False, batch: int = 32, ann_threshold: int = ANN_THRESHOLD,
-               progress: Callable[[int, int, str], None] | None = None) -> dict[str, int]:
+def sync_index(
+    session: Session,
+    *,
+    uri: str,
+    embed: Callable[[list[str]], list[list[float]]],
+    rebuild: bool = False,
+    batch: int = 32,
+    ann_threshold: int = ANN_THRESHOLD,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, int]:
     """Bring the index in line with the database; embed only profiles whose hash changed."""
     profiles = build_profiles(session)
     db = connect(uri)
@@ -152,11 +217,17 @@ def sync_index(session: Session, *, uri: str, embed: Callable[[list[str]], list[
     known: dict[int, str] = {}
     previous: dict[int, list[float]] = {}
     if table is not None:
-        existing = table.to_arrow().select(["id", "content_hash", "embed_text", "vector"]).to_pylist()
+        existing = (
+            table.to_arrow().select(["id", "content_hash", "embed_text", "vector"]).to_pylist()
+        )
         known = {r["id"]: r["content_hash"] for r in existing}
         # a changed text whose embedded part is unchanged keeps its vector
         by_embed = {(r["id"], r["embed_text"]): r["vector"] for r in existing}
-        previous = {p.id: by_embed[(p.id, p.embed_text)] for p in profiles if (p.id, p.embed_text) in by_embed}
+        previous = {
+            p.id: by_embed[(p.id, p.embed_text)]
+            for p in profiles
+            if (p.id, p.embed_text) in by_embed
+        }
     todo = [p for p in profiles if known.get(p.id) != p.content_hash]
     to_embed = [p for p in todo if p.id not in previous]
     vectors: dict[int, list[float]] = {p.id: previous[p.id] for p in todo if p.id in previous}
@@ -164,29 +235,42 @@ def sync_index(session: Session, *, uri: str, embed: Callable[[list[str]], list[
     if progress:
         progress(0, total, "profils à vectoriser")
     for i in range(0, total, batch):
-        chunk = to_embed[i:i + batch]
+        chunk = to_embed[i : i + batch]
         for p, vec in zip(chunk, embed([p.embed_text for p in chunk]), strict=True):
             vectors[p.id] = vec
         if progress:
-            progress(min(i + batch, total), total, f"{min(i + batch, total)}/{total} profils vectorisés")
+            progress(
+                min(i + batch, total), total, f"{min(i + batch, total)}/{total} profils vectorisés"
+            )
     current_ids = {p.id for p in profiles}
     removed = [i for i in known if i not in current_ids]
     if table is None:
         dim = len(next(iter(vectors.values()))) if vectors else 0
         if not dim:
             return {"suppliers": 0, "embedded": 0, "updated": 0, "removed": 0, "ann": 0}
-        table = db.create_table(TABLE, data=rows_for(todo, vectors), schema=_schema(dim), mode="overwrite")
+        table = db.create_table(
+            TABLE, data=rows_for(todo, vectors), schema=_schema(dim), mode="overwrite"
+        )
     else:
         if todo:
-            (table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
-             .execute(rows_for(todo, vectors)))
+            (
+                table.merge_insert("id")
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .execute(rows_for(todo, vectors))
+            )
         if removed:
             table.delete(f"id IN ({', '.join(str(i) for i in removed)})")
     if todo or removed or rebuild or not _has_fts(table):
         ensure_text_index(table)
     ann = ensure_vector_index(table, ann_threshold) if (todo or rebuild) else False
-    return {"suppliers": len(profiles), "embedded": total, "updated": len(todo),
-            "removed": len(removed), "ann": int(ann)}
+    return {
+        "suppliers": len(profiles),
+        "embedded": total,
+        "updated": len(todo),
+        "removed": len(removed),
+        "ann": int(ann),
+    }
 
 
 def _has_fts(table) -> bool:

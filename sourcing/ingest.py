@@ -91,7 +91,9 @@ def _load_json(data: bytes, filename: str) -> Any:
 def _decp_records(doc: Any, filename: str) -> tuple[str, list[tuple[str, dict]]]:
     """('v1'|'v2', [(kind, record)]) from a DECP document."""
     if not isinstance(doc, dict) or "marches" not in doc:
-        raise ImportFormatError(f"{filename} : ce n'est pas un fichier DECP (clé « marches » absente).")
+        raise ImportFormatError(
+            f"{filename} : ce n'est pas un fichier DECP (clé « marches » absente)."
+        )
     marches = doc["marches"]
     if isinstance(marches, list):
         return "v1", [("marche", m) for m in marches]
@@ -114,7 +116,9 @@ def _winners_of(record: dict, version: str) -> list[dict]:
 
 
 def _decp_row(index: int, kind: str, record: dict, version: str) -> Row:
-    ident = str(record.get("id") or record.get("uid") or "").strip() if isinstance(record, dict) else ""
+    ident = (
+        str(record.get("id") or record.get("uid") or "").strip() if isinstance(record, dict) else ""
+    )
     position = f"marché n° {index}" + (f" (id {ident})" if ident else "")
     row = Row(position)
     if not isinstance(record, dict):
@@ -144,7 +148,11 @@ def _decp_row(index: int, kind: str, record: dict, version: str) -> Row:
     place = record.get("lieuExecution") or {}
     place_code = str(place.get("code") or "") if isinstance(place, dict) else ""
     place_type = str(place.get("typeCode") or "") if isinstance(place, dict) else ""
-    dep = department_of(place_code) if "postal" in place_type.lower() or "département" in place_type.lower() else ""
+    dep = (
+        department_of(place_code)
+        if "postal" in place_type.lower() or "département" in place_type.lower()
+        else ""
+    )
     offers = record.get("offresRecues")
     row.contract = {
         "contract_id": ident[:120],
@@ -167,9 +175,13 @@ def _decp_row(index: int, kind: str, record: dict, version: str) -> Row:
         ident_w = clean_identifier(w.get("id"))
         name = " ".join(str(w.get("denominationSociale") or "").split())
         if kind_id != "SIRET":
-            problems.append(f"titulaire identifié par {kind_id} ({ident_w or 'sans identifiant'}) : non pris en charge")
+            problems.append(
+                f"titulaire identifié par {kind_id} ({ident_w or 'sans identifiant'}) : non pris en charge"
+            )
         elif not valid_siret(ident_w):
-            problems.append(f"SIRET invalide : {ident_w or '(vide)'}" + (f" ({name})" if name else ""))
+            problems.append(
+                f"SIRET invalide : {ident_w or '(vide)'}" + (f" ({name})" if name else "")
+            )
         elif ident_w[:9] not in {x.siren for x in row.winners}:
             row.winners.append(Winner(siren=ident_w[:9], siret=ident_w, name=name[:300]))
     if not row.winners:
@@ -202,8 +214,14 @@ def _sirene_row(line: int, rec: dict[str, str]) -> Row:
         return row
     name = (rec.get("denominationUniteLegale") or "").strip()
     if not name:
-        person = " ".join(x for x in ((rec.get("prenom1UniteLegale") or "").strip(),
-                                      (rec.get("nomUniteLegale") or "").strip()) if x)
+        person = " ".join(
+            x
+            for x in (
+                (rec.get("prenom1UniteLegale") or "").strip(),
+                (rec.get("nomUniteLegale") or "").strip(),
+            )
+            if x
+        )
         name = person
     if not name:
         row.error = "dénomination absente (denominationUniteLegale)"
@@ -212,7 +230,9 @@ def _sirene_row(line: int, rec: dict[str, str]) -> Row:
     if siret and not valid_siret(siret):
         row.warnings.append(f"SIRET ignoré car invalide : {siret}")
         siret = ""
-    naf_raw = rec.get("activitePrincipaleUniteLegale") or rec.get("activitePrincipaleEtablissement") or ""
+    naf_raw = (
+        rec.get("activitePrincipaleUniteLegale") or rec.get("activitePrincipaleEtablissement") or ""
+    )
     naf = normalise_naf(naf_raw)
     if naf_raw and not naf:
         row.warnings.append(f"code NAF inconnu ignoré : {naf_raw}")
@@ -220,10 +240,13 @@ def _sirene_row(line: int, rec: dict[str, str]) -> Row:
     postal = (rec.get("codePostalEtablissement") or "").strip()
     row.winners.append(Winner(siren=siren, siret=siret, name=name[:300]))
     row.profile = {
-        "sirene_name": name[:300], "naf_code": naf, "headcount_band": band[:4],
+        "sirene_name": name[:300],
+        "naf_code": naf,
+        "headcount_band": band[:4],
         "size": size_from(rec.get("categorieEntreprise") or "", band),
         "legal_form": (rec.get("categorieJuridiqueUniteLegale") or "").strip()[:40],
-        "postal_code": postal[:10], "department": department_of(postal),
+        "postal_code": postal[:10],
+        "department": department_of(postal),
         "city": (rec.get("libelleCommuneEtablissement") or "").strip()[:120],
     }
     return row
@@ -275,10 +298,15 @@ def _buyer_row(line: int, rec: dict[str, str]) -> Row:
         return row
     row.winners.append(Winner(siren=siren, siret=siret, name=name[:300]))
     row.profile = {
-        "description": lower.get("description", ""), "website": lower.get("site_web", "")[:300],
-        "certifications": _split_list(lower.get("certifications", "")), "department": department,
-        "postal_code": postal[:10], "city": lower.get("ville", "")[:120], "naf_code": naf,
-        "size": size, "cpv_codes": cpvs,
+        "description": lower.get("description", ""),
+        "website": lower.get("site_web", "")[:300],
+        "certifications": _split_list(lower.get("certifications", "")),
+        "department": department,
+        "postal_code": postal[:10],
+        "city": lower.get("ville", "")[:120],
+        "naf_code": naf,
+        "size": size,
+        "cpv_codes": cpvs,
     }
     return row
 
@@ -289,15 +317,20 @@ def read_rows(data: bytes, fmt: str, filename: str = "fichier") -> tuple[str, li
         raise ImportFormatError(f"Format inconnu : {fmt} (formats : {', '.join(FORMATS)}).")
     if fmt == "decp":
         version, records = _decp_records(_load_json(data, filename), filename)
-        return f"decp-{version}", [_decp_row(i, kind, rec, version) for i, (kind, rec) in enumerate(records, 1)]
+        return f"decp-{version}", [
+            _decp_row(i, kind, rec, version) for i, (kind, rec) in enumerate(records, 1)
+        ]
     header, records = _read_csv(data, filename)
     if fmt == "sirene":
         if "siren" not in header:
-            raise ImportFormatError(f"{filename} : colonne « siren » absente (en-tête SIRENE attendu).")
+            raise ImportFormatError(
+                f"{filename} : colonne « siren » absente (en-tête SIRENE attendu)."
+            )
         return "sirene", [_sirene_row(i, rec) for i, rec in enumerate(records, 2)]
     if "nom" not in [h.lower() for h in header]:
         raise ImportFormatError(
-            f"{filename} : colonne « nom » absente ; colonnes reconnues : {', '.join(BUYER_COLUMNS)}.")
+            f"{filename} : colonne « nom » absente ; colonnes reconnues : {', '.join(BUYER_COLUMNS)}."
+        )
     return "csv", [_buyer_row(i, rec) for i, rec in enumerate(records, 2)]
 
 
@@ -317,10 +350,18 @@ class ImportReport:
     supplier_ids: set[int] = field(default_factory=set)
 
     def as_dict(self) -> dict:
-        return {"source": self.source, "filename": self.filename, "read": self.read,
-                "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "rejected": len(self.rejected), "rejected_rows": self.rejected,
-                "warnings": self.warnings[:200], "suppliers_touched": len(self.supplier_ids)}
+        return {
+            "source": self.source,
+            "filename": self.filename,
+            "read": self.read,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": len(self.rejected),
+            "rejected_rows": self.rejected,
+            "warnings": self.warnings[:200],
+            "suppliers_touched": len(self.supplier_ids),
+        }
 
 
 def _contract_key(source: str, c: dict) -> str:
@@ -336,25 +377,33 @@ class _State:
         self.by_siren: dict[str, Supplier] = {}
         sirens_list = sorted(sirens)
         for i in range(0, len(sirens_list), 500):
-            chunk = sirens_list[i:i + 500]
+            chunk = sirens_list[i : i + 500]
             for s in session.exec(select(Supplier).where(Supplier.siren.in_(chunk))).all():
                 self.by_siren[s.siren] = s
         self.by_name: dict[str, Supplier] = {}
         names_list = sorted(names)
         for i in range(0, len(names_list), 500):
-            chunk = names_list[i:i + 500]
-            for s in session.exec(select(Supplier).where(Supplier.siren.is_(None),
-                                                         Supplier.normalized_name.in_(chunk))).all():
+            chunk = names_list[i : i + 500]
+            for s in session.exec(
+                select(Supplier).where(
+                    Supplier.siren.is_(None), Supplier.normalized_name.in_(chunk)
+                )
+            ).all():
                 self.by_name.setdefault(s.normalized_name, s)
         ids = [s.id for s in [*self.by_siren.values(), *self.by_name.values()]]
         self.spellings: dict[int, dict[str, SupplierName]] = {}
         self.contracts: dict[int, set[str]] = {}
         for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            for n in session.exec(select(SupplierName).where(SupplierName.supplier_id.in_(chunk))).all():
+            chunk = ids[i : i + 500]
+            for n in session.exec(
+                select(SupplierName).where(SupplierName.supplier_id.in_(chunk))
+            ).all():
                 self.spellings.setdefault(n.supplier_id, {})[n.name] = n
-            for key, sid in session.exec(select(PastContract.contract_key, PastContract.supplier_id)
-                                         .where(PastContract.supplier_id.in_(chunk))).all():
+            for key, sid in session.exec(
+                select(PastContract.contract_key, PastContract.supplier_id).where(
+                    PastContract.supplier_id.in_(chunk)
+                )
+            ).all():
                 self.contracts.setdefault(sid, set()).add(key)
         self.seen_spellings: set[tuple[int, str]] = set()  # (supplier, name) counted in this file
 
@@ -366,8 +415,14 @@ def _set(obj: Any, attr: str, value: Any) -> bool:
     return True
 
 
-def apply_rows(session: Session, rows: list[Row], *, source: str, filename: str,
-               progress: Callable[[int, int, str], None] | None = None) -> ImportReport:
+def apply_rows(
+    session: Session,
+    rows: list[Row],
+    *,
+    source: str,
+    filename: str,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ImportReport:
     """Write valid rows (no commit); idempotent: the same file twice changes nothing."""
     report = ImportReport(source=source, filename=filename, read=len(rows))
     valid = [r for r in rows if r.ok]
@@ -389,7 +444,9 @@ def apply_rows(session: Session, rows: list[Row], *, source: str, filename: str,
             changed = _apply_profile(supplier, row.profile, kind, filename, is_new)
             changed |= _add_spelling(state, supplier, winner.name, kind)
             if row.contract is not None:
-                changed |= _add_contract(state, supplier, {**row.contract, "winner_name": winner.name}, kind)
+                changed |= _add_contract(
+                    state, supplier, {**row.contract, "winner_name": winner.name}, kind
+                )
             if changed and not is_new:
                 updated = True
                 supplier.updated_at = utcnow()
@@ -408,19 +465,21 @@ def apply_rows(session: Session, rows: list[Row], *, source: str, filename: str,
 
 
 def _supplier_for(state: _State, w: Winner, kind: str, filename: str) -> tuple[Supplier, bool]:
-    if w.siren:
-        supplier = state.by_siren.get(w.siren)
-    else:
-        supplier = state.by_name.get(normalise_name(w.name))
+    supplier = state.by_siren.get(w.siren) if w.siren else state.by_name.get(normalise_name(w.name))
     if supplier is not None:
         if supplier.merged_into_id:  # a merged supplier lives on in its target
             target = state.session.get(Supplier, supplier.merged_into_id)
             if target is not None:
                 supplier = target
         return supplier, False
-    supplier = Supplier(siren=w.siren or None, siret=w.siret, name=w.name,
-                        normalized_name=normalise_name(w.name),
-                        sources=[kind], source_ref=filename[:300])
+    supplier = Supplier(
+        siren=w.siren or None,
+        siret=w.siret,
+        name=w.name,
+        normalized_name=normalise_name(w.name),
+        sources=[kind],
+        source_ref=filename[:300],
+    )
     state.session.add(supplier)
     state.session.flush()
     if w.siren:
@@ -437,8 +496,18 @@ def _apply_profile(s: Supplier, profile: dict, kind: str, filename: str, is_new:
     if kind not in (s.sources or []):
         s.sources = [*(s.sources or []), kind]
         changed = True
-    for attr in ("sirene_name", "naf_code", "headcount_band", "size", "legal_form", "postal_code",
-                 "department", "city", "description", "website"):
+    for attr in (
+        "sirene_name",
+        "naf_code",
+        "headcount_band",
+        "size",
+        "legal_form",
+        "postal_code",
+        "department",
+        "city",
+        "description",
+        "website",
+    ):
         if attr in profile:
             changed |= _set(s, attr, profile[attr])
     certs = profile.get("certifications") or []
@@ -460,7 +529,9 @@ def _add_spelling(state: _State, s: Supplier, name: str, kind: str) -> bool:
     if name in known:
         state.seen_spellings.add(key)
         return False
-    spelling = SupplierName(supplier_id=s.id, name=name, normalized=normalise_name(name), occurrences=1)
+    spelling = SupplierName(
+        supplier_id=s.id, name=name, normalized=normalise_name(name), occurrences=1
+    )
     state.session.add(spelling)
     known[name] = spelling
     state.seen_spellings.add(key)
@@ -485,7 +556,7 @@ def _refresh_names(session: Session, state: _State, supplier_ids: set[int]) -> N
     counts: dict[int, Counter] = {}
     session.flush()
     for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
+        chunk = ids[i : i + 500]
         for sid, name, n in session.exec(
             select(PastContract.supplier_id, PastContract.winner_name, func.count())
             .where(PastContract.supplier_id.in_(chunk), PastContract.winner_name != "")
@@ -500,7 +571,10 @@ def _refresh_names(session: Session, state: _State, supplier_ids: set[int]) -> N
             n = max(seen.get(name, 0), 1)
             if sp.occurrences != n:
                 sp.occurrences = n
-        name = display_name(s.sirene_name, Counter({k: v.occurrences for k, v in spellings.items()})) or s.name
+        name = (
+            display_name(s.sirene_name, Counter({k: v.occurrences for k, v in spellings.items()}))
+            or s.name
+        )
         if name and name != s.name:
             s.name = name
             s.normalized_name = normalise_name(name)

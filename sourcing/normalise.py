@@ -15,11 +15,42 @@ DATA_DIR = Path(__file__).parent / "data"
 LA_POSTE_SIREN = "356000000"
 
 LEGAL_FORMS = (
-    "sa", "sas", "sasu", "sarl", "eurl", "snc", "scop", "sem", "sci", "gie", "selarl", "selas",
-    "sca", "scs", "scic", "sarlu", "spa", "gmbh", "ltd", "inc", "bv", "nv", "ag", "srl", "scp",
-    "societe anonyme", "societe par actions simplifiee", "societe a responsabilite limitee",
-    "entreprise unipersonnelle a responsabilite limitee", "societe cooperative",
-    "societe d economie mixte", "ets", "etablissements", "etablissement", "ste", "societe",
+    "sa",
+    "sas",
+    "sasu",
+    "sarl",
+    "eurl",
+    "snc",
+    "scop",
+    "sem",
+    "sci",
+    "gie",
+    "selarl",
+    "selas",
+    "sca",
+    "scs",
+    "scic",
+    "sarlu",
+    "spa",
+    "gmbh",
+    "ltd",
+    "inc",
+    "bv",
+    "nv",
+    "ag",
+    "srl",
+    "scp",
+    "societe anonyme",
+    "societe par actions simplifiee",
+    "societe a responsabilite limitee",
+    "entreprise unipersonnelle a responsabilite limitee",
+    "societe cooperative",
+    "societe d economie mixte",
+    "ets",
+    "etablissements",
+    "etablissement",
+    "ste",
+    "societe",
 )
 ARTICLES = frozenset({"le", "la", "les", "l", "de", "du", "des", "d", "et", "a", "au", "aux"})
 _MULTI_FORMS = sorted((f for f in LEGAL_FORMS if " " in f), key=len, reverse=True)
@@ -84,7 +115,9 @@ def parse_amount(value: object) -> tuple[float | None, str | None]:
     if isinstance(value, int | float):
         number = float(value)
     else:
-        text = str(value).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "")
+        text = (
+            str(value).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "")
+        )
         if text.count(",") == 1 and text.count(".") <= 1 and text.rfind(",") > text.rfind("."):
             text = text.replace(".", "").replace(",", ".")
         try:

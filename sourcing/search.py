@@ -31,8 +31,14 @@ COMPONENTS = {
     "jugement": "Avis borné du modèle local (0 à 4), si demandé",
 }
 DEFAULT_WEIGHTS = {
-    "semantique": 0.05, "texte": 0.35, "cpv": 0.35, "recence": 0.10,
-    "localisation": 0.10, "taille": 0.05, "certifications": 0.10, "jugement": 0.10,
+    "semantique": 0.05,
+    "texte": 0.35,
+    "cpv": 0.35,
+    "recence": 0.10,
+    "localisation": 0.10,
+    "taille": 0.05,
+    "certifications": 0.10,
+    "jugement": 0.10,
 }
 JUDGE_MAX_WEIGHT = 0.15  # the model's opinion can never weigh more than this
 HALF_LIFE_YEARS = 3.0
@@ -156,14 +162,25 @@ def retrieve(table, q: Query, query_vector: list[float] | None, n: int = CANDIDA
             vrank[r["id"]] = rank
     if q.cpv:
         prefix = re.sub(r"\D", "", q.cpv)
-        rows = {i: r for i, r in rows.items() if any(c.startswith(prefix) for c, _ in _entries(r["cpvs"]))}
+        rows = {
+            i: r
+            for i, r in rows.items()
+            if any(c.startswith(prefix) for c, _ in _entries(r["cpvs"]))
+        }
     return rows, bm25, vrank
 
 
-def score_candidates(rows: dict[int, dict], bm25: dict[int, float], vrank: dict[int, int],
-                     q: Query, classes: list[dict], weights: dict[str, float],
-                     judgements: dict[int, int] | None = None, n_candidates: int = CANDIDATES,
-                     today: date | None = None) -> list[dict[str, Any]]:
+def score_candidates(
+    rows: dict[int, dict],
+    bm25: dict[int, float],
+    vrank: dict[int, int],
+    q: Query,
+    classes: list[dict],
+    weights: dict[str, float],
+    judgements: dict[int, int] | None = None,
+    n_candidates: int = CANDIDATES,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
     judgements = judgements or {}
     top_bm25 = max(bm25.values(), default=0.0) or 1.0
     results = []
@@ -183,12 +200,21 @@ def score_candidates(rows: dict[int, dict], bm25: dict[int, float], vrank: dict[
             comp["taille"] = 1.0 if r["size"] == q.size else 0.0
         if wanted_certs:
             have = (r["certifications"] or "").lower()
-            comp["certifications"] = round(sum(c in have for c in wanted_certs) / len(wanted_certs), 4)
+            comp["certifications"] = round(
+                sum(c in have for c in wanted_certs) / len(wanted_certs), 4
+            )
         if sid in judgements:
             comp["jugement"] = round(judgements[sid] / 4, 4)
-        results.append({"supplier_id": sid, "siren": r["siren"], "name": r["name"],
-                        "components": comp, "cpv_matches": matches,
-                        "score": weighted(comp, weights)})
+        results.append(
+            {
+                "supplier_id": sid,
+                "siren": r["siren"],
+                "name": r["name"],
+                "components": comp,
+                "cpv_matches": matches,
+                "score": weighted(comp, weights),
+            }
+        )
     results.sort(key=lambda x: (-x["score"], x["name"], x["supplier_id"]))
     return results
 
@@ -216,7 +242,9 @@ FEEDBACK_DOCS = 5
 FEEDBACK_CLASSES = 3
 
 
-def feedback_classes(rows: dict[int, dict], bm25: dict[int, float], known: list[dict]) -> list[dict]:
+def feedback_classes(
+    rows: dict[int, dict], bm25: dict[int, float], known: list[dict]
+) -> list[dict]:
     """CPV classes most frequent among the contracts of the best full-text hits (pseudo-relevance
     feedback): the need's words find a few suppliers, their contracts say what family it is."""
     top = sorted(bm25, key=lambda i: -bm25[i])[:FEEDBACK_DOCS]
@@ -234,14 +262,27 @@ def feedback_classes(rows: dict[int, dict], bm25: dict[int, float], known: list[
         prefix = cpv_prefix(full or code)
         if prefix in have:
             continue
-        out.append({"code": full or code, "prefix": prefix, "label": table.get(full, "") if full else "",
-                    "score": round(60 + 40 * weight / total, 1), "source": "retour de pertinence"})
+        out.append(
+            {
+                "code": full or code,
+                "prefix": prefix,
+                "label": table.get(full, "") if full else "",
+                "score": round(60 + 40 * weight / total, 1),
+                "source": "retour de pertinence",
+            }
+        )
     return out
 
 
-def search(table, q: Query, *, embed: Callable[[list[str]], list[list[float]]] | None,
-           weights: dict[str, float] | None = None, today: date | None = None,
-           use_feedback: bool = True) -> dict[str, Any]:
+def search(
+    table,
+    q: Query,
+    *,
+    embed: Callable[[list[str]], list[list[float]]] | None,
+    weights: dict[str, float] | None = None,
+    today: date | None = None,
+    use_feedback: bool = True,
+) -> dict[str, Any]:
     """Run one search: CPV classes, retrieval, score. Returns classes and ranked results."""
     weights = clean_weights(weights)
     classes = need_cpv_classes(q.need, q.cpv)
@@ -254,7 +295,13 @@ def search(table, q: Query, *, embed: Callable[[list[str]], list[list[float]]] |
     else:  # single retriever, its own order (for the evaluation's baselines)
         base = score_candidates(rows, bm25, vrank, q, classes, weights, today=today)
         key = "texte" if q.mode == "text" else "semantique"
-        results = sorted((r for r in base if r["components"][key] > 0),
-                         key=lambda r: (-r["components"][key], r["supplier_id"]))
-    return {"cpv_classes": classes, "weights": weights, "results": results[: q.limit],
-            "candidates": len(rows)}
+        results = sorted(
+            (r for r in base if r["components"][key] > 0),
+            key=lambda r: (-r["components"][key], r["supplier_id"]),
+        )
+    return {
+        "cpv_classes": classes,
+        "weights": weights,
+        "results": results[: q.limit],
+        "candidates": len(rows),
+    }

@@ -34,7 +34,9 @@ PASSWORDS = {email: password for _k, email, password, _r, _n in DEMO_USERS}
 def _pg_schema_engine():
     """A fresh PostgreSQL schema holding every table, for one test session."""
     if not PG_URL:
-        pytest.fail("CI=true mais PROCURE_TEST_POSTGRES_URL n'est pas défini : PostgreSQL est obligatoire en CI.")
+        pytest.fail(
+            "CI=true mais PROCURE_TEST_POSTGRES_URL n'est pas défini : PostgreSQL est obligatoire en CI."
+        )
     schema = f"t_{uuid.uuid4().hex[:10]}"
     admin = make_engine(PG_URL)
     try:
@@ -85,22 +87,26 @@ def model_provider(tmp_path_factory):
     """The real default model, assembled and loaded once for the whole test session."""
     from procure.model import ModelProvider
 
-    cache = Path(os.environ.get("PROCURE_TEST_MODEL_DIR", tmp_path_factory.mktemp("model-instance")))
+    cache = Path(
+        os.environ.get("PROCURE_TEST_MODEL_DIR", tmp_path_factory.mktemp("model-instance"))
+    )
     return ModelProvider(path=None, url=None, name=None, instance_path=str(cache))
 
 
 @pytest.fixture
 def app(db_url, tmp_path, model_provider):
     instance = tmp_path / "instance"
-    app = create_app({
-        "TESTING": True,
-        "INSTANCE_PATH": str(instance),
-        "DATABASE_URL": db_url,
-        "LANCEDB_URI": str(instance / "lancedb"),
-        "JOBS_IMMEDIATE": True,
-        "MODEL_PROVIDER": model_provider,
-        "SECRET_KEY": "test-secret",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": db_url,
+            "LANCEDB_URI": str(instance / "lancedb"),
+            "JOBS_IMMEDIATE": True,
+            "MODEL_PROVIDER": model_provider,
+            "SECRET_KEY": "test-secret",
+        }
+    )
     yield app
     app.extensions["procure.engine"].dispose()
 
@@ -165,11 +171,21 @@ def make_user(session):
     """Create a user: make_user("legal") or make_user("buyer", "legal", email=..., organisation=...)."""
     counter = iter(range(1, 10_000))
 
-    def make(*roles: str, email: str | None = None, password: str = "motdepasse-test",
-             organisation: str = "Ministère de test"):
+    def make(
+        *roles: str,
+        email: str | None = None,
+        password: str = "motdepasse-test",
+        organisation: str = "Ministère de test",
+    ):
         email = email or f"{'-'.join(roles) or 'user'}{next(counter)}@test.procure.fr"
-        return user_service.create_user(session=session, actor=Actor.system("test"), email=email,
-                                        password=password, roles=list(roles), organisation=organisation)
+        return user_service.create_user(
+            session=session,
+            actor=Actor.system("test"),
+            email=email,
+            password=password,
+            roles=list(roles),
+            organisation=organisation,
+        )
 
     return make
 

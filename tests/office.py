@@ -41,16 +41,28 @@ def to_pdfs(paths: list[Path], outdir: Path | None = None) -> list[Path]:
     profile = Path(tempfile.mkdtemp(prefix="lo-profile-"))
     try:
         result = subprocess.run(
-            [soffice(), f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", "pdf", "--outdir", str(outdir), *map(str, staged)],
-            capture_output=True, text=True, timeout=240,
+            [
+                soffice(),
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(outdir),
+                *map(str, staged),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=240,
         )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     pdfs = [outdir / f"{p.stem}.pdf" for p in staged]
     missing = [p.name for p in pdfs if not p.exists() or p.stat().st_size == 0]
     assert result.returncode == 0 and not missing, (
-        f"LibreOffice n'a pas converti {missing} : {result.stdout} {result.stderr}")
+        f"LibreOffice n'a pas converti {missing} : {result.stdout} {result.stderr}"
+    )
     return pdfs
 
 

@@ -20,8 +20,11 @@ from tests.conftest import soup
 from tests.test_clauselib import GOOD
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ["reversibilite/plan-de-reversibilite.md", "environnement/critere-environnemental.md",
-          "donnees/hebergement-secnumcloud.md"]
+SAMPLE = [
+    "reversibilite/plan-de-reversibilite.md",
+    "environnement/critere-environnemental.md",
+    "donnees/hebergement-secnumcloud.md",
+]
 
 
 @pytest.fixture
@@ -69,37 +72,76 @@ def test_sync_creates_drafts_only_when_content_changes(session, library, jurists
     again = service.sync_directory(session=session, actor=actor(author), directory=library)
     assert again.created == [] and len(again.unchanged) == 3
     path = library / SAMPLE[0]
-    path.write_text(path.read_text(encoding="utf-8").replace("sans perte de données", "sans aucune perte de données"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "sans perte de données", "sans aucune perte de données"
+        ),
+        encoding="utf-8",
+    )
     third = service.sync_directory(session=session, actor=actor(author), directory=library)
     assert third.created == [("reversibilite.plan-de-reversibilite", 2)]
     v2 = version_of(session, "reversibilite.plan-de-reversibilite", 2)
     assert v2.status == "draft" and v2.author_id == author.id
     assert "sans aucune perte" in v2.body
-    assert v2.content_hash == parse_clause_text(path.read_text(encoding="utf-8"), filename=SAMPLE[0]).content_hash()
-    actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.action == "clause.sync"))]
+    assert (
+        v2.content_hash
+        == parse_clause_text(path.read_text(encoding="utf-8"), filename=SAMPLE[0]).content_hash()
+    )
+    actions = [
+        e.action for e in session.exec(select(AuditEvent).where(AuditEvent.action == "clause.sync"))
+    ]
     assert len(actions) == 4
 
 
 BAD_FILES = {
-    "reversibilite/yaml-casse.md": (GOOD.replace("reversibilite.essai", "reversibilite.yaml-casse")
-                                    .replace("title: Clause d'essai", "title: [Clause"), ":5:", "YAML invalide"),
-    "reversibilite/famille.md": (GOOD.replace("reversibilite.essai", "reversibilite.famille")
-                                 .replace("family: reversibilite", "family: divers"), ":3: family:", "famille inconnue"),
-    "reversibilite/non-declaree.md": (GOOD.replace("reversibilite.essai", "reversibilite.non-declaree")
-                                      .replace("{{ montant }}", "{{ prix }}"), ":42: corps:", "non déclarée"),
-    "reversibilite/bornes.md": (GOOD.replace("reversibilite.essai", "reversibilite.bornes")
-                                .replace("default: 3\n", "default: 30\n"), ":14: variables.0.default:", "maximum"),
-    "reversibilite/gabarit.md": (GOOD.replace("reversibilite.essai", "reversibilite.gabarit")
-                                 .replace("{{ montant }}", "{{ montant.__class__.__mro__ }}"), ":42: corps:",
-                                 "code de gabarit interdit"),
-    "reversibilite/jinja.md": (GOOD.replace("reversibilite.essai", "reversibilite.jinja")
-                               .replace("- formats", "{% include '/etc/passwd' %}- formats"), ":44: corps:",
-                               "code de gabarit interdit"),
+    "reversibilite/yaml-casse.md": (
+        GOOD.replace("reversibilite.essai", "reversibilite.yaml-casse").replace(
+            "title: Clause d'essai", "title: [Clause"
+        ),
+        ":5:",
+        "YAML invalide",
+    ),
+    "reversibilite/famille.md": (
+        GOOD.replace("reversibilite.essai", "reversibilite.famille").replace(
+            "family: reversibilite", "family: divers"
+        ),
+        ":3: family:",
+        "famille inconnue",
+    ),
+    "reversibilite/non-declaree.md": (
+        GOOD.replace("reversibilite.essai", "reversibilite.non-declaree").replace(
+            "{{ montant }}", "{{ prix }}"
+        ),
+        ":42: corps:",
+        "non déclarée",
+    ),
+    "reversibilite/bornes.md": (
+        GOOD.replace("reversibilite.essai", "reversibilite.bornes").replace(
+            "default: 3\n", "default: 30\n"
+        ),
+        ":14: variables.0.default:",
+        "maximum",
+    ),
+    "reversibilite/gabarit.md": (
+        GOOD.replace("reversibilite.essai", "reversibilite.gabarit").replace(
+            "{{ montant }}", "{{ montant.__class__.__mro__ }}"
+        ),
+        ":42: corps:",
+        "code de gabarit interdit",
+    ),
+    "reversibilite/jinja.md": (
+        GOOD.replace("reversibilite.essai", "reversibilite.jinja").replace(
+            "- formats", "{% include '/etc/passwd' %}- formats"
+        ),
+        ":44: corps:",
+        "code de gabarit interdit",
+    ),
 }
 
 
-def test_cli_sync_reports_each_bad_file_and_still_syncs_the_good_ones(runner, session, library, jurists):
+def test_cli_sync_reports_each_bad_file_and_still_syncs_the_good_ones(
+    runner, session, library, jurists
+):
     author, _ = jurists
     for name, (content, _where, _why) in BAD_FILES.items():
         (library / name).write_text(content, encoding="utf-8")
@@ -143,7 +185,12 @@ def test_export_round_trips_to_identical_content(runner, session, library, juris
     author, reviewer = jurists
     synced(session, library, author)
     for name in SAMPLE:
-        approve_all(session, author, reviewer, parse_clause_text((library / name).read_text(), filename=name).key)
+        approve_all(
+            session,
+            author,
+            reviewer,
+            parse_clause_text((library / name).read_text(), filename=name).key,
+        )
     out = tmp_path / "export"
     result = runner.invoke(args=["clauses", "export", str(out)])
     assert result.exit_code == 0, result.output
@@ -152,7 +199,10 @@ def test_export_round_trips_to_identical_content(runner, session, library, juris
         exported = parse_clause_text((out / name).read_text(encoding="utf-8"), filename=name)
         assert exported == original and exported.content_hash() == original.content_hash()
     result = runner.invoke(args=["clauses", "sync", str(out), "--as", author.email])
-    assert result.exit_code == 0 and "0 brouillon(s) créé(s), 3 clause(s) inchangée(s)" in result.stdout
+    assert (
+        result.exit_code == 0
+        and "0 brouillon(s) créé(s), 3 clause(s) inchangée(s)" in result.stdout
+    )
 
 
 def test_cli_list_and_show_json(runner, session, library, jurists):
@@ -160,16 +210,32 @@ def test_cli_list_and_show_json(runner, session, library, jurists):
     synced(session, library, author)
     approve_all(session, author, reviewer, "environnement.critere-environnemental")
     rows = json.loads(runner.invoke(args=["clauses", "list", "--json"]).stdout)
-    assert [r["key"] for r in rows] == ["donnees.hebergement-secnumcloud", "environnement.critere-environnemental",
-                                         "reversibilite.plan-de-reversibilite"] or len(rows) == 3
+    assert [r["key"] for r in rows] == [
+        "donnees.hebergement-secnumcloud",
+        "environnement.critere-environnemental",
+        "reversibilite.plan-de-reversibilite",
+    ] or len(rows) == 3
     by_key = {r["key"]: r for r in rows}
     assert by_key["environnement.critere-environnemental"]["status"] == "approved"
     assert by_key["donnees.hebergement-secnumcloud"]["status"] == "draft"
-    shown = json.loads(runner.invoke(args=["clauses", "show", "donnees.hebergement-secnumcloud", "--json"]).stdout)
-    assert {"key", "family", "title", "status", "version", "variables", "conditions", "references",
-            "content_hash"} <= set(shown)
+    shown = json.loads(
+        runner.invoke(args=["clauses", "show", "donnees.hebergement-secnumcloud", "--json"]).stdout
+    )
+    assert {
+        "key",
+        "family",
+        "title",
+        "status",
+        "version",
+        "variables",
+        "conditions",
+        "references",
+        "content_hash",
+    } <= set(shown)
     assert shown["conditions"] == {"sensitive_data": True} and shown["version"] == 1
-    missing = runner.invoke(args=["clauses", "show", "donnees.hebergement-secnumcloud", "--version", "7"])
+    missing = runner.invoke(
+        args=["clauses", "show", "donnees.hebergement-secnumcloud", "--version", "7"]
+    )
     assert missing.exit_code == 1 and "pas de version 7" in missing.stderr
 
 
@@ -184,21 +250,49 @@ def test_four_eyes_review_through_services_and_cli(runner, session, library, jur
     buyer = make_user("buyer")
     with pytest.raises(Forbidden):
         service.submit(session=session, actor=actor(buyer), version_id=version.id)
-    assert runner.invoke(args=["clauses", "submit", key, "--version", "1", "--as", author.email]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=["clauses", "submit", key, "--version", "1", "--as", author.email]
+        ).exit_code
+        == 0
+    )
     result = runner.invoke(args=["clauses", "approve", key, "--version", "1", "--as", author.email])
     assert result.exit_code == 1 and "quatre yeux" in result.stderr
-    result = runner.invoke(args=["clauses", "reject", key, "--version", "1", "--as", reviewer.email])
+    result = runner.invoke(
+        args=["clauses", "reject", key, "--version", "1", "--as", reviewer.email]
+    )
     assert result.exit_code == 1 and "Commentaire obligatoire" in result.stderr
     assert version_of(session, key).status == "in_review"
-    result = runner.invoke(args=["clauses", "approve", key, "--version", "1", "--as", reviewer.email,
-                                 "--comment", "Relu."])
+    result = runner.invoke(
+        args=[
+            "clauses",
+            "approve",
+            key,
+            "--version",
+            "1",
+            "--as",
+            reviewer.email,
+            "--comment",
+            "Relu.",
+        ]
+    )
     assert result.exit_code == 0, result.output
     approved = version_of(session, key)
-    assert (approved.status, approved.reviewer_id, approved.review_comment) == ("approved", reviewer.id, "Relu.")
-    events = session.exec(select(AuditEvent).where(AuditEvent.record_type == "clause_version",
-                                                   AuditEvent.record_id == str(approved.id))).all()
+    assert (approved.status, approved.reviewer_id, approved.review_comment) == (
+        "approved",
+        reviewer.id,
+        "Relu.",
+    )
+    events = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.record_type == "clause_version", AuditEvent.record_id == str(approved.id)
+        )
+    ).all()
     assert [(e.action, e.actor_id) for e in events] == [
-        ("clause.sync", author.id), ("clause.submit", author.id), ("clause.approve", reviewer.id)]
+        ("clause.sync", author.id),
+        ("clause.submit", author.id),
+        ("clause.approve", reviewer.id),
+    ]
 
 
 def test_reject_needs_a_comment_and_deprecate_names_the_replacement(session, library, jurists):
@@ -207,7 +301,10 @@ def test_reject_needs_a_comment_and_deprecate_names_the_replacement(session, lib
     key = "donnees.hebergement-secnumcloud"
     approve_all(session, author, reviewer, key)
     path = library / SAMPLE[2]
-    path.write_text(path.read_text(encoding="utf-8").replace("exclusivement sur", "uniquement sur"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("exclusivement sur", "uniquement sur"),
+        encoding="utf-8",
+    )
     service.sync_directory(session=session, actor=actor(author), directory=library)
     v2 = version_of(session, key, 2)
     service.submit(session=session, actor=actor(author), version_id=v2.id)
@@ -217,9 +314,13 @@ def test_reject_needs_a_comment_and_deprecate_names_the_replacement(session, lib
     approve_all_v2 = service.approve(session=session, actor=actor(reviewer), version_id=v2.id)
     v1 = version_of(session, key, 1)
     with pytest.raises(ValidationError) as caught:
-        service.deprecate(session=session, actor=actor(author), version_id=v1.id, replaced_by_id=None)
+        service.deprecate(
+            session=session, actor=actor(author), version_id=v1.id, replaced_by_id=None
+        )
     assert "replaced_by" in caught.value.fields
-    service.deprecate(session=session, actor=actor(author), version_id=v1.id, replaced_by_id=approve_all_v2.id)
+    service.deprecate(
+        session=session, actor=actor(author), version_id=v1.id, replaced_by_id=approve_all_v2.id
+    )
     v1 = version_of(session, key, 1)
     assert v1.status == "deprecated" and v1.replaced_by_id == v2.id
     assert service.latest_approved(session=session, key=key).number == 2
@@ -233,9 +334,13 @@ def test_approved_versions_are_immutable_by_any_path(session, engine, library, j
     version = approve_all(session, author, reviewer, key)
     # Through the services: an approved version cannot be edited as a draft.
     with pytest.raises(service.Conflict):
-        service.update_draft(session=session, actor=actor(author), version_id=version.id,
-                             data=service.form_of(*service.get_version_by_number(session=session, key=key)),
-                             lock_version=version.lock_version)
+        service.update_draft(
+            session=session,
+            actor=actor(author),
+            version_id=version.id,
+            data=service.form_of(*service.get_version_by_number(session=session, key=key)),
+            lock_version=version.lock_version,
+        )
     # Through the ORM.
     version = version_of(session, key)
     version.body = "Texte falsifié."
@@ -253,10 +358,12 @@ def test_approved_versions_are_immutable_by_any_path(session, engine, library, j
         session.commit()
     session.rollback()
     # Through raw SQL: the database refuses it.
-    for statement in ("UPDATE clause_version SET body = 'x' WHERE status = 'approved'",
-                      "UPDATE clause_version SET variables = '[]' WHERE status = 'approved'",
-                      "UPDATE clause_version SET status = 'draft' WHERE status = 'approved'",
-                      "DELETE FROM clause_version WHERE status = 'approved'"):
+    for statement in (
+        "UPDATE clause_version SET body = 'x' WHERE status = 'approved'",
+        "UPDATE clause_version SET variables = '[]' WHERE status = 'approved'",
+        "UPDATE clause_version SET status = 'draft' WHERE status = 'approved'",
+        "DELETE FROM clause_version WHERE status = 'approved'",
+    ):
         with pytest.raises(Exception, match="immutable"), engine.begin() as conn:
             conn.execute(text(statement))
     assert "falsifié" not in version_of(session, key).body
@@ -278,24 +385,34 @@ def test_library_page_searches_as_you_type_with_filters(client, login, session, 
     search = page.select_one("form[role=search]")
     assert "delay:" in search["hx-trigger"] and search["hx-target"] == "#clause-results"
     # French stemming, accents optional, a typo, a word being typed, a legal reference.
-    for query, expected in [("réversibilité", "reversibilite.plan-de-reversibilite"),
-                            ("qualification secnumcloud", "donnees.hebergement-secnumcloud"),
-                            ("logarithmque", "environnement.critere-environnemental"),
-                            ("pondér", "environnement.critere-environnemental"),
-                            ("L2152-7", "environnement.critere-environnemental")]:
-        fragment = soup(client.get("/clauses/", query_string={"q": query}, headers={"HX-Request": "true"}))
+    for query, expected in [
+        ("réversibilité", "reversibilite.plan-de-reversibilite"),
+        ("qualification secnumcloud", "donnees.hebergement-secnumcloud"),
+        ("logarithmque", "environnement.critere-environnemental"),
+        ("pondér", "environnement.critere-environnemental"),
+        ("L2152-7", "environnement.critere-environnemental"),
+    ]:
+        fragment = soup(
+            client.get("/clauses/", query_string={"q": query}, headers={"HX-Request": "true"})
+        )
         assert fragment.select_one("html") is None
         keys = [c.get_text() for c in fragment.select("#clause-results tbody tr code")]
         assert keys and keys[0] == expected, (query, keys)
     rows = soup(client.get("/clauses/?status=approved")).select("#clause-results tbody tr")
     assert len(rows) == 1
-    rows = soup(client.get("/clauses/?condition=sensitive_data&piece=CCAP")).select("#clause-results tbody tr code")
+    rows = soup(client.get("/clauses/?condition=sensitive_data&piece=CCAP")).select(
+        "#clause-results tbody tr code"
+    )
     assert [r.get_text() for r in rows] == ["donnees.hebergement-secnumcloud"]
-    rows = soup(client.get("/clauses/?family=environnement&q=séquestre")).select("#clause-results tbody tr")
+    rows = soup(client.get("/clauses/?family=environnement&q=séquestre")).select(
+        "#clause-results tbody tr"
+    )
     assert rows == []
 
 
-def test_clause_page_shows_text_variables_references_and_timeline(client, login, session, library, jurists):
+def test_clause_page_shows_text_variables_references_and_timeline(
+    client, login, session, library, jurists
+):
     author, reviewer = jurists
     synced(session, library, author)
     approve_all(session, author, reviewer, "environnement.critere-environnemental")
@@ -305,7 +422,9 @@ def test_clause_page_shows_text_variables_references_and_timeline(client, login,
     assert "pondéré à 15 % de la note globale" in body and "PUE de 2" in body
     assert "note maximale du sous-critère × empreinte la plus faible" in body  # default variant
     assert "échelle logarithmique" not in body
-    other = soup(client.get("/clauses/environnement.critere-environnemental?variante=logarithmique"))
+    other = soup(
+        client.get("/clauses/environnement.critere-environnemental?variante=logarithmique")
+    )
     assert "1 000 fois supérieure" in other.select_one("#clause-text").get_text(" ", strip=True)
     names = [td.get_text() for td in page.select("#variables tbody tr td:first-child")]
     assert "ponderation_pct" in names
@@ -315,20 +434,39 @@ def test_clause_page_shows_text_variables_references_and_timeline(client, login,
     assert page.select_one("#actions") is None  # a buyer reads, does not review
 
 
-def test_legal_user_creates_edits_submits_and_another_approves_in_the_ui(client, login, session, make_user):
+def test_legal_user_creates_edits_submits_and_another_approves_in_the_ui(
+    client, login, session, make_user
+):
     author = login("legal")
-    form = {"family": "competences", "name": "atelier-essai", "title": "Atelier d'essai", "piece": "CCAP",
-            "summary": "Une clause créée dans l'interface.", "covers": ["competences"],
-            "variables": "- name: duree_jours\n  type: integer\n  label: Durée (jours)\n  default: 2\n  min: 1\n  max: 10\n",
-            "body": "Le titulaire anime un atelier de {{ duree_jours }} jours."}
-    bad = client.post("/clauses/nouvelle", data={**form, "body": "Atelier de {{ duree_jours.__class__ }} jours."})
+    form = {
+        "family": "competences",
+        "name": "atelier-essai",
+        "title": "Atelier d'essai",
+        "piece": "CCAP",
+        "summary": "Une clause créée dans l'interface.",
+        "covers": ["competences"],
+        "variables": "- name: duree_jours\n  type: integer\n  label: Durée (jours)\n  default: 2\n  min: 1\n  max: 10\n",
+        "body": "Le titulaire anime un atelier de {{ duree_jours }} jours.",
+    }
+    bad = client.post(
+        "/clauses/nouvelle", data={**form, "body": "Atelier de {{ duree_jours.__class__ }} jours."}
+    )
     assert bad.status_code == 422
     page = soup(bad)
     assert "code de gabarit interdit" in page.select_one("#err-body").get_text()
     assert page.select_one("#f-body")["aria-invalid"] == "true"
     assert page.select_one("#f-title")["value"] == "Atelier d'essai"  # nothing lost
-    assert session.exec(select(Clause).where(Clause.key == "competences.atelier-essai")).first() is None
-    bad = client.post("/clauses/nouvelle", data={**form, "variables": "- name: x\n  type: integer\n  label: X\n  default: 99\n  max: 10\n"})
+    assert (
+        session.exec(select(Clause).where(Clause.key == "competences.atelier-essai")).first()
+        is None
+    )
+    bad = client.post(
+        "/clauses/nouvelle",
+        data={
+            **form,
+            "variables": "- name: x\n  type: integer\n  label: X\n  default: 99\n  max: 10\n",
+        },
+    )
     assert bad.status_code == 422 and "maximum" in soup(bad).select_one("#err-variables").get_text()
     created = client.post("/clauses/nouvelle", data=form)
     assert created.status_code == 303, created.get_data(as_text=True)[:2000]
@@ -337,9 +475,15 @@ def test_legal_user_creates_edits_submits_and_another_approves_in_the_ui(client,
     edit = soup(client.get("/clauses/competences.atelier-essai/versions/1/modifier"))
     lock = edit.select_one("input[name=lock_version]")["value"]
     base = edit.select_one("input[name=base_text]")["value"]
-    saved = client.post("/clauses/competences.atelier-essai/versions/1/modifier",
-                        data={**form, "lock_version": lock, "base_text": base,
-                              "body": "Le titulaire anime un atelier pratique de {{ duree_jours }} jours."})
+    saved = client.post(
+        "/clauses/competences.atelier-essai/versions/1/modifier",
+        data={
+            **form,
+            "lock_version": lock,
+            "base_text": base,
+            "body": "Le titulaire anime un atelier pratique de {{ duree_jours }} jours.",
+        },
+    )
     assert saved.status_code == 303
     assert client.post("/clauses/competences.atelier-essai/versions/1/submit").status_code == 303
     refused = client.post("/clauses/competences.atelier-essai/versions/1/approve")
@@ -348,17 +492,26 @@ def test_legal_user_creates_edits_submits_and_another_approves_in_the_ui(client,
     login("legal")
     page = soup(client.get("/"))
     assert "Atelier d'essai" in page.get_text()  # on the reviewer's home page
-    rejected = client.post("/clauses/competences.atelier-essai/versions/1/reject", data={"comment": ""})
+    rejected = client.post(
+        "/clauses/competences.atelier-essai/versions/1/reject", data={"comment": ""}
+    )
     assert rejected.status_code == 422
     assert "obligatoire" in soup(rejected).select_one("#err-reject-comment").get_text()
-    assert client.post("/clauses/competences.atelier-essai/versions/1/approve",
-                       data={"comment": "Bon pour moi."}).status_code == 303
+    assert (
+        client.post(
+            "/clauses/competences.atelier-essai/versions/1/approve",
+            data={"comment": "Bon pour moi."},
+        ).status_code
+        == 303
+    )
     version = version_of(session, "competences.atelier-essai")
     assert version.status == "approved" and version.author_id == author.id
     assert "pratique" in version.body
 
 
-def test_second_save_of_a_draft_is_a_conflict_showing_the_other_change(client, login, session, library, jurists):
+def test_second_save_of_a_draft_is_a_conflict_showing_the_other_change(
+    client, login, session, library, jurists
+):
     first, second = jurists
     synced(session, library, first)
     key = "reversibilite.plan-de-reversibilite"
@@ -372,8 +525,16 @@ def test_second_save_of_a_draft_is_a_conflict_showing_the_other_change(client, l
     # Meanwhile the second jurist saves a change.
     version = version_of(session, key)
     data = service.form_of(*service.get_version_by_number(session=session, key=key, number=1))
-    service.update_draft(session=session, actor=actor(second), version_id=version.id, lock_version=version.lock_version,
-                         data={**data, "body": data["body"].replace("un plan de réversibilité", "un plan de sortie")})
+    service.update_draft(
+        session=session,
+        actor=actor(second),
+        version_id=version.id,
+        lock_version=version.lock_version,
+        data={
+            **data,
+            "body": data["body"].replace("un plan de réversibilité", "un plan de sortie"),
+        },
+    )
     mine = form["body"].replace("sans perte de données", "sans la moindre perte de données")
     response = client.post(url, data={**form, "body": mine})
     assert response.status_code == 409
@@ -395,35 +556,46 @@ def test_compare_two_versions_by_htmx_and_plain_get(client, login, session, libr
     key = "donnees.hebergement-secnumcloud"
     approve_all(session, author, reviewer, key)
     path = library / SAMPLE[2]
-    path.write_text(path.read_text(encoding="utf-8").replace("dans sa version", "au minimum dans sa version"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("dans sa version", "au minimum dans sa version"),
+        encoding="utf-8",
+    )
     service.sync_directory(session=session, actor=actor(author), directory=library)
     v1, v2 = version_of(session, key, 1), version_of(session, key, 2)
     login("buyer")
     page = soup(client.get(f"/clauses/{key}"))
     form = page.select_one("form[hx-get$='/comparer']")
     assert form["hx-target"] == "#compare-result" and page.select_one("#compare-result") is not None
-    fragment = soup(client.get(f"/clauses/{key}/comparer?a={v1.id}&b={v2.id}", headers={"HX-Request": "true"}))
+    fragment = soup(
+        client.get(f"/clauses/{key}/comparer?a={v1.id}&b={v2.id}", headers={"HX-Request": "true"})
+    )
     assert fragment.select_one("html") is None
-    assert [i.get_text() for i in fragment.select("#compare-result .diff-body ins")] == [" au minimum"]
+    assert [i.get_text() for i in fragment.select("#compare-result .diff-body ins")] == [
+        " au minimum"
+    ]
     full = soup(client.get(f"/clauses/{key}/comparer?a={v1.id}&b={v2.id}"))
     assert full.select_one("html") and full.select_one("#compare-result .diff-body ins")
 
 
-@pytest.mark.parametrize("role,method,url,expected", [
-    ("buyer", "get", "/clauses/", 200),
-    ("sourcing", "get", "/clauses/", 403),
-    ("buyer", "get", "/clauses/nouvelle", 403),
-    ("buyer", "post", "/clauses/reversibilite.plan-de-reversibilite/versions/1/submit", 403),
-    ("legal", "get", "/clauses/nouvelle", 200),
-    ("legal", "get", "/clauses/donnees.inconnue", 404),
-])
+@pytest.mark.parametrize(
+    "role,method,url,expected",
+    [
+        ("buyer", "get", "/clauses/", 200),
+        ("sourcing", "get", "/clauses/", 403),
+        ("buyer", "get", "/clauses/nouvelle", 403),
+        ("buyer", "post", "/clauses/reversibilite.plan-de-reversibilite/versions/1/submit", 403),
+        ("legal", "get", "/clauses/nouvelle", 200),
+        ("legal", "get", "/clauses/donnees.inconnue", 404),
+    ],
+)
 def test_access_rules(client, login, role, method, url, expected):
     login(role)
     assert getattr(client, method)(url).status_code == expected
 
 
-def test_editing_an_approved_version_creates_the_next_draft(client, login, session, library, jurists):
+def test_editing_an_approved_version_creates_the_next_draft(
+    client, login, session, library, jurists
+):
     author, reviewer = jurists
     synced(session, library, author)
     key = "donnees.hebergement-secnumcloud"
@@ -432,8 +604,10 @@ def test_editing_an_approved_version_creates_the_next_draft(client, login, sessi
     page = soup(client.get(f"/clauses/{key}/versions/1/modifier"))
     assert "Nouvelle version" in page.select_one("h1").get_text()
     form = service.form_of(*service.get_version_by_number(session=session, key=key, number=1))
-    response = client.post(f"/clauses/{key}/versions/1/modifier",
-                           data={**form, "body": form["body"] + "\n\nLe titulaire informe l'acheteur sans délai."})
+    response = client.post(
+        f"/clauses/{key}/versions/1/modifier",
+        data={**form, "body": form["body"] + "\n\nLe titulaire informe l'acheteur sans délai."},
+    )
     assert response.status_code == 303 and response.headers["Location"].endswith("version=2")
     v1, v2 = version_of(session, key, 1), version_of(session, key, 2)
     assert v1.status == "approved" and "sans délai" not in v1.body

@@ -11,7 +11,10 @@ from procure.cli import main
 from procure.config import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = "\n".join(p.read_text() for p in sorted((ROOT / "docs").glob("*.md"))) + (ROOT / "README.md").read_text()
+DOCS = (
+    "\n".join(p.read_text() for p in sorted((ROOT / "docs").glob("*.md")))
+    + (ROOT / "README.md").read_text()
+)
 
 
 def _commands(group: click.Group, prefix: str = "procure"):
@@ -35,7 +38,10 @@ def test_every_command_is_documented():
 def test_readme_has_the_two_commands_first():
     readme = (ROOT / "README.md").read_text()
     first_block = readme.split("```sh", 1)[1].split("```", 1)[0]
-    assert [line.split()[0:2] for line in first_block.strip().splitlines()] == [["make", "run"], ["make", "test"]]
+    assert [line.split()[0:2] for line in first_block.strip().splitlines()] == [
+        ["make", "run"],
+        ["make", "test"],
+    ]
 
 
 def test_every_template_named_in_code_exists():
@@ -43,6 +49,8 @@ def test_every_template_named_in_code_exists():
     for path in (ROOT / "procure").rglob("*.py"):
         names.update(re.findall(r"""["']([\w/]+\.html)["']""", path.read_text()))
     for path in (ROOT / "templates").rglob("*.html"):
-        names.update(re.findall(r"""(?:include|extends|import)\s+["']([\w/]+\.html)["']""", path.read_text()))
+        names.update(
+            re.findall(r"""(?:include|extends|import)\s+["']([\w/]+\.html)["']""", path.read_text())
+        )
     missing = sorted(n for n in names if not (ROOT / "templates" / n).exists())
     assert not missing, f"gabarits manquants : {missing}"

@@ -33,7 +33,7 @@ HOSTILE = [
     "{{ secret_key }}",
     "{% for x in range(3) %}boucle{% endfor %}",
     "<b>gras</b> & <script>alert(1)</script>",
-    '</w:t></w:r><w:r><w:t>injecté</w:t>',
+    "</w:t></w:r><w:r><w:t>injecté</w:t>",
     "</text:p><text:p>odf</text:p>",
     "Guillemets « français » et apostrophe l’offre",
 ]
@@ -72,7 +72,11 @@ def sample_spec(value: str = "12 mois") -> DocumentSpec:
             Paragraph("Note de bas de page", style="small"),
             Paragraph("Citation", style="quote"),
             Heading("Critères d'attribution"),
-            Table(["Critère", "Pondération"], [["Prix", "40"], [value, "20"]], caption="Critères pondérés"),
+            Table(
+                ["Critère", "Pondération"],
+                [["Prix", "40"], [value, "20"]],
+                caption="Critères pondérés",
+            ),
             Image(png_bytes(), 8.0, "Figure 1 – Exemple"),
             Heading("Annexe – Clauses utilisées", numbered=False),
             Paragraph("fin"),
@@ -90,16 +94,23 @@ def test_docx_has_cover_toc_numbered_articles_header_footer(tmp_path):
     paragraphs = [p for p in document.paragraphs if p.text.strip()]
     assert paragraphs[0].text == "Ville de Démoville"  # cover: buyer first
     assert any(p.text == "Référence : PRC-2026-0042" for p in paragraphs[:8])
-    headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
+    headings = [
+        (p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")
+    ]
     assert ("Heading 1", "Article 1 – Objet du marché") in headings
     assert ("Heading 2", "1.1 Journalisation") in headings
     assert ("Heading 1", "Article 2 – Critères d'attribution") in headings
     assert ("Heading 1", "Annexe – Clauses utilisées") in headings
     assert [p.text for p in document.paragraphs if p.style.name == "List Bullet"] == [
-        "premier point", "second point : 12 mois"]
+        "premier point",
+        "second point : 12 mois",
+    ]
     table = document.tables[0]
     assert [[c.text for c in row.cells] for row in table.rows] == [
-        ["Critère", "Pondération"], ["Prix", "40"], ["12 mois", "20"]]
+        ["Critère", "Pondération"],
+        ["Prix", "40"],
+        ["12 mois", "20"],
+    ]
     assert len(document.inline_shapes) == 1
     body_xml = document.element.xml
     assert 'TOC \\o "1-2"' in body_xml
@@ -120,8 +131,10 @@ def test_odt_has_the_same_structure(tmp_path):
     path = tmp_path / "ccap.odt"
     write_odt(sample_spec(), path)
     document = opendocument.load(str(path))
-    headings = [(h.getAttribute("outlinelevel"), teletype.extractText(h))
-                for h in document.getElementsByType(odf_text.H)]
+    headings = [
+        (h.getAttribute("outlinelevel"), teletype.extractText(h))
+        for h in document.getElementsByType(odf_text.H)
+    ]
     assert ("1", "Article 1 – Objet du marché") in headings
     assert ("2", "1.1 Journalisation") in headings
     assert ("1", "Annexe – Clauses utilisées") in headings
@@ -134,8 +147,12 @@ def test_odt_has_the_same_structure(tmp_path):
     header = standard.getElementsByType(odf_style.Header)[0]
     assert "PRC-2026-0042" in teletype.extractText(header)
     footer = standard.getElementsByType(odf_style.Footer)[0]
-    assert footer.getElementsByType(odf_text.PageNumber) and footer.getElementsByType(odf_text.PageCount)
-    assert "First_20_Page" in masters and not masters["First_20_Page"].getElementsByType(odf_style.Header)
+    assert footer.getElementsByType(odf_text.PageNumber) and footer.getElementsByType(
+        odf_text.PageCount
+    )
+    assert "First_20_Page" in masters and not masters["First_20_Page"].getElementsByType(
+        odf_style.Header
+    )
     items = [teletype.extractText(i) for i in document.getElementsByType(odf_text.ListItem)]
     assert items == ["premier point", "second point : 12 mois"]
     with zipfile.ZipFile(path) as zf:
@@ -155,7 +172,9 @@ def test_values_are_text_never_markup(tmp_path, value):
     document = docx.Document(str(tmp_path / "x.docx"))
     assert expected in [p.text for p in document.paragraphs]
     assert document.tables[0].rows[2].cells[0].text == value
-    assert document.paragraphs[3].text == value or value in [p.text for p in document.paragraphs[:6]]
+    assert document.paragraphs[3].text == value or value in [
+        p.text for p in document.paragraphs[:6]
+    ]
     odt = opendocument.load(str(tmp_path / "x.odt"))
     assert expected in [teletype.extractText(p) for p in odt.getElementsByType(odf_text.P)]
     assert expected in read_paragraphs(tmp_path / "x.odt")

@@ -15,8 +15,13 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -71,7 +76,9 @@ def test_login_visit_and_logout(browser, live_server, make_user, tmp_path):
     assert rows.count() == 1 and "auth.login_failed" in rows.first.inner_text()
     assert page.evaluate("window.__marker") == 1  # same document: swapped, not reloaded
     if os.environ.get("PROCURE_SCREENSHOTS"):
-        page.screenshot(path=os.path.join(os.environ["PROCURE_SCREENSHOTS"], "audit.png"), full_page=True)
+        page.screenshot(
+            path=os.path.join(os.environ["PROCURE_SCREENSHOTS"], "audit.png"), full_page=True
+        )
 
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url("**/login")

@@ -26,21 +26,60 @@ def locked(session, make_user):
     buyer, lead, second = make_user("buyer"), make_user("evaluator"), make_user("evaluator")
     tender = make_tender(session, buyer, reference="AO-RAO-1")
     actor = Actor.of(buyer)
-    offers = [ev.add_offer(session=session, actor=actor, tender_id=tender.id, supplier_name=name, price=price)
-              for name, price in (("Alpha Sobriété", 100_000), ("Beta Massif", 120_000))]
+    offers = [
+        ev.add_offer(
+            session=session, actor=actor, tender_id=tender.id, supplier_name=name, price=price
+        )
+        for name, price in (("Alpha Sobriété", 100_000), ("Beta Massif", 120_000))
+    ]
     ev.save_declaration(session=session, actor=actor, offer_id=offers[0].id, data=GOOD)
-    ev.save_declaration(session=session, actor=actor, offer_id=offers[1].id, data={"model_total_parameters": 70_000_000_000})
-    ev.assign_evaluators(session=session, actor=actor, tender_id=tender.id, user_ids=[lead.id, second.id], lead_id=lead.id)
+    ev.save_declaration(
+        session=session,
+        actor=actor,
+        offer_id=offers[1].id,
+        data={"model_total_parameters": 70_000_000_000},
+    )
+    ev.assign_evaluators(
+        session=session,
+        actor=actor,
+        tender_id=tender.id,
+        user_ids=[lead.id, second.id],
+        lead_id=lead.id,
+    )
     for who in (lead, second):
         for o in offers:
-            ev.save_scores(session=session, actor=Actor.of(who), tender_id=tender.id, offer_id=o.id,
-                           entries={c["name"]: {"score": 10, "comment": f"Note de {who.email}"} for c in tender.award_criteria})
+            ev.save_scores(
+                session=session,
+                actor=Actor.of(who),
+                tender_id=tender.id,
+                offer_id=o.id,
+                entries={
+                    c["name"]: {"score": 10, "comment": f"Note de {who.email}"}
+                    for c in tender.award_criteria
+                },
+            )
         ev.submit_scores(session=session, actor=Actor.of(who), tender_id=tender.id)
     for o, tech in zip(offers, (12, 16), strict=True):
-        ev.save_final_scores(session=session, actor=Actor.of(lead), tender_id=tender.id, offer_id=o.id, entries={
-            "Prix": {"score": 20 if o is offers[0] else 16.67, "justification": "Formule meilleure offre / offre."},
-            "Valeur technique": {"score": tech, "justification": f"Mémoire technique : {tech}/20 après échange."},
-            "Environnement": {"score": 8, "justification": "Écart d'empreinte pondéré par l'hébergement."}})
+        ev.save_final_scores(
+            session=session,
+            actor=Actor.of(lead),
+            tender_id=tender.id,
+            offer_id=o.id,
+            entries={
+                "Prix": {
+                    "score": 20 if o is offers[0] else 16.67,
+                    "justification": "Formule meilleure offre / offre.",
+                },
+                "Valeur technique": {
+                    "score": tech,
+                    "justification": f"Mémoire technique : {tech}/20 après échange.",
+                },
+                "Environnement": {
+                    "score": 8,
+                    "justification": "Écart d'empreinte pondéré par l'hébergement.",
+                },
+            },
+        )
     ev.lock(session=session, actor=Actor.of(lead), tender_id=tender.id)
     return {"tender": tender, "lead": lead, "buyer": buyer, "offers": offers}
 
@@ -49,14 +88,24 @@ def test_report_needs_a_locked_evaluation(session, make_user, tmp_path):
     buyer = make_user("buyer")
     tender = make_tender(session, buyer, reference="AO-OUVERT")
     with pytest.raises(Conflict):
-        ev.export_report(session=session, actor=Actor.of(buyer), tender_id=tender.id, fmt="docx", out_dir=tmp_path)
+        ev.export_report(
+            session=session,
+            actor=Actor.of(buyer),
+            tender_id=tender.id,
+            fmt="docx",
+            out_dir=tmp_path,
+        )
 
 
 @pytest.mark.libreoffice
 def test_report_in_docx_and_odt_opens_and_converts(locked, session, tmp_path):
     actor = Actor.of(locked["lead"])
-    doc_docx, path_docx = ev.export_report(session=session, actor=actor, tender_id=locked["tender"].id, fmt="docx", out_dir=tmp_path)
-    doc_odt, path_odt = ev.export_report(session=session, actor=actor, tender_id=locked["tender"].id, fmt="odt", out_dir=tmp_path)
+    doc_docx, path_docx = ev.export_report(
+        session=session, actor=actor, tender_id=locked["tender"].id, fmt="docx", out_dir=tmp_path
+    )
+    doc_odt, path_odt = ev.export_report(
+        session=session, actor=actor, tender_id=locked["tender"].id, fmt="odt", out_dir=tmp_path
+    )
     for doc, path in ((doc_docx, path_docx), (doc_odt, path_odt)):
         assert doc.piece == "RAO" and doc.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -67,7 +116,10 @@ def test_report_in_docx_and_odt_opens_and_converts(locked, session, tmp_path):
     defaults = next(t for t in tables if "Valeurs par défaut appliquées" in t[0])
     assert "pue = 2.0" in defaults[2][2] and "pue" not in defaults[1][2]
     ranking = next(t for t in tables if t[0] == ["Rang", "Soumissionnaire", "Note pondérée"])
-    assert [r[:2] for r in ranking[1:]] == [["1", "Beta Massif"], ["2", "Alpha Sobriété"]]  # 81,34 and 79
+    assert [r[:2] for r in ranking[1:]] == [
+        ["1", "Beta Massif"],
+        ["2", "Alpha Sobriété"],
+    ]  # 81,34 and 79
     assert len(d.inline_shapes) == 2  # the footprint and score charts
     odt = opendocument.load(str(path_odt))
     assert len(odt.getElementsByType(OdfImage)) == 2
@@ -75,10 +127,18 @@ def test_report_in_docx_and_odt_opens_and_converts(locked, session, tmp_path):
     pdfs = to_pdfs([path_docx, path_odt], tmp_path / "pdf")
     for pdf in pdfs:
         text = pdf_text(pdf)
-        for expected in ("Rapport d'analyse des offres", "AO-RAO-1", "Alpha Sobriété", "Mémoire technique : 16/20",
-                         "Valeurs par défaut", "Classement"):
+        for expected in (
+            "Rapport d'analyse des offres",
+            "AO-RAO-1",
+            "Alpha Sobriété",
+            "Mémoire technique : 16/20",
+            "Valeurs par défaut",
+            "Classement",
+        ):
             assert expected in text, (pdf.name, expected)
-    audit = session.exec(select(AuditEvent).where(AuditEvent.action == "evaluation.report_export")).all()
+    audit = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "evaluation.report_export")
+    ).all()
     assert {e.details["format"] for e in audit} == {"docx", "odt"}
 
 

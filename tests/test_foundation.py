@@ -48,10 +48,13 @@ def test_login_logout_and_audit(client, make_user, session):
     assert actions[-2:] == ["auth.login", "auth.logout"]
 
 
-@pytest.mark.parametrize("email,password", [
-    ("inconnu@test.procure.fr", "peu-importe-ici"),
-    ("known", "mauvais-mot-de-passe"),
-])
+@pytest.mark.parametrize(
+    "email,password",
+    [
+        ("inconnu@test.procure.fr", "peu-importe-ici"),
+        ("known", "mauvais-mot-de-passe"),
+    ],
+)
 def test_failed_login_is_refused_and_only_audited(client, make_user, session, email, password):
     user = make_user("buyer")
     email = user.email if email == "known" else email
@@ -84,7 +87,9 @@ def test_post_without_csrf_token_is_refused(client, make_user, session):
 
 def test_htmx_request_without_csrf_header_is_refused(client, login):
     login("admin")
-    r = client.post("/admin/users", data={"email": "x@y.fr"}, headers={"HX-Request": "true"}, csrf=False)
+    r = client.post(
+        "/admin/users", data={"email": "x@y.fr"}, headers={"HX-Request": "true"}, csrf=False
+    )
     assert r.status_code == 400
 
 
@@ -96,9 +101,16 @@ def test_passwords_are_hashed(session, make_user):
 
 def test_admin_creates_and_deactivates_user_in_ui(client, login, session):
     admin = login("admin")
-    r = client.post("/admin/users", data={
-        "email": "nouvelle@test.procure.fr", "password": "assez-long-pour-passer",
-        "roles": ["buyer", "evaluator"], "full_name": "Nouvelle", "organisation": "Ville de Test"})
+    r = client.post(
+        "/admin/users",
+        data={
+            "email": "nouvelle@test.procure.fr",
+            "password": "assez-long-pour-passer",
+            "roles": ["buyer", "evaluator"],
+            "full_name": "Nouvelle",
+            "organisation": "Ville de Test",
+        },
+    )
     assert r.status_code == 303
     created = session.exec(select(User).where(User.email == "nouvelle@test.procure.fr")).one()
     assert created.roles == {"buyer", "evaluator"}
@@ -113,25 +125,32 @@ def test_admin_creates_and_deactivates_user_in_ui(client, login, session):
 def test_invalid_user_form_shows_field_errors_and_writes_nothing(client, login, session):
     login("admin")
     count = len(session.exec(select(User)).all())
-    r = client.post("/admin/users", data={"email": "pas-une-adresse", "password": "court", "roles": []})
+    r = client.post(
+        "/admin/users", data={"email": "pas-une-adresse", "password": "court", "roles": []}
+    )
     assert r.status_code == 422
     page = soup(r)
     assert "invalide" in page.select_one("#err-email").get_text()
     assert "10 caractères" in page.select_one("#err-password").get_text()
     assert page.select_one("#f-email")["aria-invalid"] == "true"
     assert len(session.exec(select(User)).all()) == count
-    assert events(session, "user.create")[-1:] == events(session, "user.create")[:1]  # only the admin's
+    assert (
+        events(session, "user.create")[-1:] == events(session, "user.create")[:1]
+    )  # only the admin's
 
 
-@pytest.mark.parametrize("role,url,expected", [
-    (None, "/admin/users", 302),
-    (None, "/admin/audit", 302),
-    ("buyer", "/admin/users", 403),
-    ("legal", "/admin/audit", 403),
-    ("admin", "/admin/users", 200),
-    ("admin", "/admin/audit", 200),
-    ("buyer", "/", 200),
-])
+@pytest.mark.parametrize(
+    "role,url,expected",
+    [
+        (None, "/admin/users", 302),
+        (None, "/admin/audit", 302),
+        ("buyer", "/admin/users", 403),
+        ("legal", "/admin/audit", 403),
+        ("admin", "/admin/users", 200),
+        ("admin", "/admin/audit", 200),
+        ("buyer", "/", 200),
+    ],
+)
 def test_access_rules(client, login, role, url, expected):
     if role:
         login(role)
@@ -149,9 +168,15 @@ def test_every_view_requires_login_except_public_ones(app, client):
             continue
         url = rule.rule
         for arg in rule.arguments:
-            url = url.replace(f"<int:{arg}>", "1").replace(f"<{arg}>", "x").replace(f"<path:{arg}>", "x")
+            url = (
+                url.replace(f"<int:{arg}>", "1")
+                .replace(f"<{arg}>", "x")
+                .replace(f"<path:{arg}>", "x")
+            )
         r = client.get(url)
-        assert r.status_code in (302, 401), f"{rule.endpoint} ({url}) répond {r.status_code} sans connexion"
+        assert r.status_code in (302, 401), (
+            f"{rule.endpoint} ({url}) répond {r.status_code} sans connexion"
+        )
 
 
 def test_unknown_url_is_a_french_404(client):
@@ -164,7 +189,9 @@ def test_htmx_gets_fragment_and_vary_header(client, login):
     login("admin")
     full = client.get("/admin/audit")
     frag = client.get("/admin/audit", headers={"HX-Request": "true"})
-    restore = client.get("/admin/audit", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    restore = client.get(
+        "/admin/audit", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
     assert "HX-Request" in full.headers["Vary"]
     assert soup(full).select_one("html") and soup(restore).select_one("html")
     fragment = soup(frag)
@@ -224,8 +251,19 @@ def test_vendored_htmx_matches_recorded_hash():
 
 
 def test_cli_users_create_and_list(runner, session):
-    r = runner.invoke(args=["users", "create", "--email", "cli@test.procure.fr", "--role", "legal",
-                            "--role", "buyer", "--generate"])
+    r = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "cli@test.procure.fr",
+            "--role",
+            "legal",
+            "--role",
+            "buyer",
+            "--generate",
+        ]
+    )
     assert r.exit_code == 0, r.output
     assert "Mot de passe" in r.output
     r = runner.invoke(args=["users", "list", "--json"])
@@ -235,10 +273,19 @@ def test_cli_users_create_and_list(runner, session):
 
 
 def test_cli_users_create_bad_role_and_duplicate(runner):
-    r = runner.invoke(args=["users", "create", "--email", "a@b.fr", "--role", "pirate", "--generate"])
+    r = runner.invoke(
+        args=["users", "create", "--email", "a@b.fr", "--role", "pirate", "--generate"]
+    )
     assert r.exit_code != 0 and "pirate" in r.output
-    assert runner.invoke(args=["users", "create", "--email", "d@b.fr", "--role", "legal", "--generate"]).exit_code == 0
-    r = runner.invoke(args=["users", "create", "--email", "d@b.fr", "--role", "legal", "--generate"])
+    assert (
+        runner.invoke(
+            args=["users", "create", "--email", "d@b.fr", "--role", "legal", "--generate"]
+        ).exit_code
+        == 0
+    )
+    r = runner.invoke(
+        args=["users", "create", "--email", "d@b.fr", "--role", "legal", "--generate"]
+    )
     assert r.exit_code == 1 and "existe déjà" in r.output
 
 

@@ -26,8 +26,14 @@ def _count(*, session, params, progress, actor):
 def test_submitted_job_runs_and_records_progress(app, session, make_user):
     user = make_user("sourcing")
     queue = app.extensions["procure.jobs"]
-    job = jobs.submit(session=session, queue=queue, actor=Actor.of(user), kind="test.count",
-                      params={"n": 4}, label="Comptage")
+    job = jobs.submit(
+        session=session,
+        queue=queue,
+        actor=Actor.of(user),
+        kind="test.count",
+        params={"n": 4},
+        label="Comptage",
+    )
     session.expire_all()
     job = session.get(Job, job.id)
     assert (job.status, job.progress, job.total, job.percent) == ("done", 4, 4, 100)
@@ -37,15 +43,22 @@ def test_submitted_job_runs_and_records_progress(app, session, make_user):
 
 
 def test_failed_job_keeps_the_french_message(app, engine, session):
-    job = jobs.run_inline(engine=engine, actor=Actor.system(), kind="test.count", params={"n": 3, "fail": True})
+    job = jobs.run_inline(
+        engine=engine, actor=Actor.system(), kind="test.count", params={"n": 3, "fail": True}
+    )
     assert job.status == "failed" and job.message == "Ligne 3 : montant invalide."
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "job.failed")).one()
 
 
 def test_cli_progress_hook_sees_every_step(engine):
     seen = []
-    jobs.run_inline(engine=engine, actor=Actor.system(), kind="test.count", params={"n": 3},
-                    progress_hook=lambda d, t, m: seen.append((d, t)))
+    jobs.run_inline(
+        engine=engine,
+        actor=Actor.system(),
+        kind="test.count",
+        params={"n": 3},
+        progress_hook=lambda d, t, m: seen.append((d, t)),
+    )
     assert seen == [(1, 3), (2, 3), (3, 3)]
 
 
@@ -75,14 +88,22 @@ def test_queue_with_consumer_thread(tmp_path, db_url, backend):
         redis_url = _redis_url()
         if not redis_url:
             pytest.skip("Redis injoignable sur 127.0.0.1:6379")
-    app = create_app({"INSTANCE_PATH": str(tmp_path / "q"), "DATABASE_URL": db_url, "SECRET_KEY": "x",
-                      "REDIS_URL": redis_url})
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path / "q"),
+            "DATABASE_URL": db_url,
+            "SECRET_KEY": "x",
+            "REDIS_URL": redis_url,
+        }
+    )
     queue = app.extensions["procure.jobs"]
     queue.start_consumer()
     from procure.db import session_scope
 
     with session_scope(app.extensions["procure.engine"]) as s:
-        job = jobs.submit(session=s, queue=queue, actor=Actor.system(), kind="test.count", params={"n": 2})
+        job = jobs.submit(
+            session=s, queue=queue, actor=Actor.system(), kind="test.count", params={"n": 2}
+        )
     deadline = time.monotonic() + 20
     status = "queued"
     while time.monotonic() < deadline and status not in ("done", "failed"):

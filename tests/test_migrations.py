@@ -37,13 +37,20 @@ def test_upgrade_matches_models_and_is_repeatable(empty_db):
     engine = make_engine(empty_db)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
-        conn.execute(text("INSERT INTO audit_event (at, actor_email, action, record_type, record_id, "
-                          "details, client_addr) VALUES (CURRENT_TIMESTAMP, '', 'test', '', '', '{}', '')"))
+        conn.execute(
+            text(
+                "INSERT INTO audit_event (at, actor_email, action, record_type, record_id, "
+                "details, client_addr) VALUES (CURRENT_TIMESTAMP, '', 'test', '', '', '{}', '')"
+            )
+        )
         with pytest.raises(Exception, match="append-only"):
             conn.execute(text("DELETE FROM audit_event"))
         conn.rollback()
-        triggers_sql = ("SELECT name FROM sqlite_master WHERE type = 'trigger'" if conn.dialect.name == "sqlite"
-                        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        triggers_sql = (
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            if conn.dialect.name == "sqlite"
+            else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        )
         triggers = {row[0] for row in conn.execute(text(triggers_sql))}
     assert {"clause_version_immutable"} <= triggers
     assert triggers & {"audit_event_no_change", "audit_event_no_delete"}

@@ -54,7 +54,8 @@ def test_embeddings_are_normalised_and_meaningful(model):
 def test_json_generation_follows_the_schema(model):
     result = model.generate_json(
         "Note de 0 à 10 : un éditeur de logiciels de paie convient-il pour un marché de logiciel de paie ?",
-        SCHEMA, max_tokens=60,
+        SCHEMA,
+        max_tokens=60,
     )
     assert set(result.data) == {"note", "raison"}
     assert result.data["note"] in range(11)

@@ -29,7 +29,9 @@ def events(session, action):
 
 
 def cli_import(runner, path, fmt, *extra):
-    result = runner.invoke(args=["suppliers", "import", str(path), "--format", fmt, "--json", *extra])
+    result = runner.invoke(
+        args=["suppliers", "import", str(path), "--format", fmt, "--json", *extra]
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -54,12 +56,16 @@ def test_import_decp_counts_rejections_and_is_idempotent(runner, session):
     top = max(spellings, key=lambda n: (n.occurrences, len(n.name)))
     assert apave.name == top.name
     # placeholder amounts are unknown, not zero
-    assert session.exec(select(PastContract).where(PastContract.amount.is_(None))).first() is not None
+    assert (
+        session.exec(select(PastContract).where(PastContract.amount.is_(None))).first() is not None
+    )
     assert len(events(session, "sourcing.import")) == 2
 
 
 def test_import_text_output_lists_rejected_rows_with_position(runner):
-    result = runner.invoke(args=["suppliers", "import", str(DATA / "buyer_suppliers.csv"), "--format", "csv"])
+    result = runner.invoke(
+        args=["suppliers", "import", str(DATA / "buyer_suppliers.csv"), "--format", "csv"]
+    )
     assert result.exit_code == 0, result.output
     assert "6 lus, " in result.output and "2 rejetés" in result.output
     assert "rejeté, ligne 5 : SIRET/SIREN invalide : 12345678901234" in result.output
@@ -69,14 +75,18 @@ def test_import_text_output_lists_rejected_rows_with_position(runner):
 def test_sirene_name_wins_and_v2_names_are_joined(runner, session):
     cli_import(runner, DATA / "decp_extract.json", "decp")
     report = cli_import(runner, DATA / "sirene_extract.csv", "sirene")
-    assert report["rejected_rows"] == [{"position": "ligne 5", "reason": "SIREN invalide : 123456789"}]
+    assert report["rejected_rows"] == [
+        {"position": "ligne 5", "reason": "SIREN invalide : 123456789"}
+    ]
     session.expire_all()
     berger = session.exec(select(Supplier).where(Supplier.siren == "755800646")).one()
     assert berger.name == "BERGER-LEVRAULT" and berger.size == "ETI" and berger.naf_code == "58.29C"
     v2 = cli_import(runner, DATA / "decp_v2_example.json", "decp")
     assert v2["source"] == "decp-v2" and v2["rejected"] == 0
     session.expire_all()
-    edf = session.exec(select(Supplier).where(Supplier.siren == "552081317")).one()  # known from SIRENE
+    edf = session.exec(
+        select(Supplier).where(Supplier.siren == "552081317")
+    ).one()  # known from SIRENE
     assert edf.name == "ELECTRICITE DE FRANCE"
     pending = session.exec(select(Supplier).where(Supplier.siren == "381031285")).one()
     assert pending.name == ""  # unknown company: name left pending
@@ -114,11 +124,15 @@ def test_match_and_merge_review_with_undo(runner, client, login, session):
     session.expire_all()
     assert session.get(Supplier, proposal.source_id).merged_into_id is None
     assert session.get(MergeProposal, proposal.id).status == "undone"
-    assert [e.action for e in events(session, "sourcing.merge_accept") + events(session, "sourcing.merge_undo")] == [
-        "sourcing.merge_accept", "sourcing.merge_undo"]
+    assert [
+        e.action
+        for e in events(session, "sourcing.merge_accept") + events(session, "sourcing.merge_undo")
+    ] == ["sourcing.merge_accept", "sourcing.merge_undo"]
 
 
-@pytest.mark.parametrize("role,status", [("sourcing", 200), ("admin", 200), ("buyer", 403), ("legal", 403)])
+@pytest.mark.parametrize(
+    "role,status", [("sourcing", 200), ("admin", 200), ("buyer", 403), ("legal", 403)]
+)
 def test_sourcing_page_access(client, login, role, status):
     login(role)
     assert client.get("/sourcing/").status_code == status
@@ -126,9 +140,14 @@ def test_sourcing_page_access(client, login, role, status):
 
 def test_web_upload_runs_a_job_and_shows_counts(client, login, session):
     login("sourcing")
-    r = client.post("/sourcing/import", data={"format": "decp", "fichier": (
-        io.BytesIO((DATA / "decp_extract.json").read_bytes()), "decp_extract.json")},
-        content_type="multipart/form-data")
+    r = client.post(
+        "/sourcing/import",
+        data={
+            "format": "decp",
+            "fichier": (io.BytesIO((DATA / "decp_extract.json").read_bytes()), "decp_extract.json"),
+        },
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 303
     page = soup(client.get(r.headers["Location"]))
     cells = [td.get_text(strip=True) for td in page.select("table.counts tbody td")]
@@ -163,8 +182,18 @@ def test_index_search_judge_shortlist_and_exports(runner, client, login, session
     again = json.loads(runner.invoke(args=["index", "--json"]).stdout)
     assert again["embedded"] == 0 and again["updated"] == 0  # only changed profiles are re-embedded
 
-    result = runner.invoke(args=["sourcing", "search", "audit d'algorithmes et intelligence artificielle",
-                                 "--limit", "5", "--judge", "1", "--json"])
+    result = runner.invoke(
+        args=[
+            "sourcing",
+            "search",
+            "audit d'algorithmes et intelligence artificielle",
+            "--limit",
+            "5",
+            "--judge",
+            "1",
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["model"]["file_hash"] and data["model"]["name"].endswith(".gguf")
@@ -183,8 +212,10 @@ def test_index_search_judge_shortlist_and_exports(runner, client, login, session
     assert events(session, "sourcing.search")[0].details["model"]["file_hash"]
 
     login("sourcing")
-    r = client.post("/sourcing/recherche", data={"need": "logiciels de gestion pour les collectivités",
-                                                 "cpv": "48", "limit": "5"})
+    r = client.post(
+        "/sourcing/recherche",
+        data={"need": "logiciels de gestion pour les collectivités", "cpv": "48", "limit": "5"},
+    )
     assert r.status_code == 303
     page = soup(client.get(r.headers["Location"]))
     rows = page.select("table.results tr.result")
@@ -197,11 +228,17 @@ def test_index_search_judge_shortlist_and_exports(runner, client, login, session
     assert r.status_code == 422
     assert soup(r).select_one("#f-need")["aria-invalid"] == "true"
 
-    r = client.post("/sourcing/preselections", data={"search_id": search_id, "supplier_ids": ids, "title": "Logiciels"})
+    r = client.post(
+        "/sourcing/preselections",
+        data={"search_id": search_id, "supplier_ids": ids, "title": "Logiciels"},
+    )
     assert r.status_code == 303
     shortlist_url = r.headers["Location"]
     csv_text = client.get(shortlist_url + ".csv").get_data(as_text=True)
-    assert csv_text.lstrip("\ufeff").startswith("siren;nom;score;semantique") and len(csv_text.strip().splitlines()) == 3
+    assert (
+        csv_text.lstrip("\ufeff").startswith("siren;nom;score;semantique")
+        and len(csv_text.strip().splitlines()) == 3
+    )
     r = client.get(shortlist_url + ".docx")
     assert r.status_code == 200
     from procure.documents import read_text
@@ -218,8 +255,13 @@ def test_index_search_judge_shortlist_and_exports(runner, client, login, session
 def test_evaluation_runs_on_a_tiny_holdout(model, tmp_path):
     from sourcing.evaluate import evaluate
 
-    report = evaluate((DATA / "decp_extract.json").read_bytes(), model=model, workdir=str(tmp_path),
-                      holdout=3, seed=2)
+    report = evaluate(
+        (DATA / "decp_extract.json").read_bytes(),
+        model=model,
+        workdir=str(tmp_path),
+        holdout=3,
+        seed=2,
+    )
     assert set(report["modes"]) == {"hybrid", "vector", "text"}
     for m in report["modes"].values():
         assert 0 <= m["recall@10"] <= 1 and 0 <= m["ndcg@10"] <= 1

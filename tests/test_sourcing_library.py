@@ -25,7 +25,9 @@ DATA = Path(__file__).parent / "data"
 
 def test_cpv_vocabulary_and_repair():
     table = load_cpv()
-    assert len(table) == 9454 and table["72000000-5"].startswith("Services de technologies de l'information")
+    assert len(table) == 9454 and table["72000000-5"].startswith(
+        "Services de technologies de l'information"
+    )
     assert normalise_cpv("72000000") == "72000000-5"
     assert normalise_cpv("72000000-5") == "72000000-5"
     assert normalise_cpv("3000000") == "03000000-1"  # lost its leading zero
@@ -42,26 +44,43 @@ def test_cpv_search_by_prefix_label_accents_and_typos():
     assert search_cpv("hébergement", 3)[0][1].lower().find("hébergement") >= 0
 
 
-@pytest.mark.parametrize("value,ok", [
-    ("552081317", True), ("552081318", False), ("12345678", False), ("", False),
-])
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("552081317", True),
+        ("552081318", False),
+        ("12345678", False),
+        ("", False),
+    ],
+)
 def test_siren_check_digit(value, ok):
     assert valid_siren(value) is ok
 
 
-@pytest.mark.parametrize("value,ok", [
-    ("55208131766522", True), ("55208131766523", False), ("12345678901234", False),
-    ("35600000000048", True),  # La Poste: digit sum divisible by 5, not Luhn
-])
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("55208131766522", True),
+        ("55208131766523", False),
+        ("12345678901234", False),
+        ("35600000000048", True),  # La Poste: digit sum divisible by 5, not Luhn
+    ],
+)
 def test_siret_check_digit_with_la_poste_exception(value, ok):
     assert valid_siret(value) is ok
 
 
 def test_name_normalisation_and_displayed_name():
-    assert normalise_name("SAS APAVE SUDEUROPE") == normalise_name("Apave Sudeurope S.A.S.") == "apave sudeurope"
+    assert (
+        normalise_name("SAS APAVE SUDEUROPE")
+        == normalise_name("Apave Sudeurope S.A.S.")
+        == "apave sudeurope"
+    )
     assert normalise_name("Dupont & Fils SARL") == normalise_name("DUPONT ET FILS") == "dupont fils"
     assert normalise_name("Société Générale d'Électricité") == "generale electricite"
-    assert display_name("", Counter({"APAVE": 1, "APAVE SUDEUROPE SAS": 3})) == "APAVE SUDEUROPE SAS"
+    assert (
+        display_name("", Counter({"APAVE": 1, "APAVE SUDEUROPE SAS": 3})) == "APAVE SUDEUROPE SAS"
+    )
     assert display_name("APAVE SUDEUROPE", Counter({"APAVE": 9})) == "APAVE SUDEUROPE"
 
 
@@ -76,7 +95,9 @@ def test_decp_v1_rows_keep_valid_and_report_invalid():
     assert fmt == "decp-v1"
     rejected = {r.position: r.error for r in rows if not r.ok}
     assert "marché n° 43 (id TEST-SIRET-INVALIDE)" in rejected
-    assert rejected["marché n° 43 (id TEST-SIRET-INVALIDE)"].startswith("SIRET invalide : 12345678901234")
+    assert rejected["marché n° 43 (id TEST-SIRET-INVALIDE)"].startswith(
+        "SIRET invalide : 12345678901234"
+    )
     assert any("CPV inconnu" in e for e in rejected.values())
     assert any("TVA" in e for e in rejected.values())
     repaired = [w for r in rows for w in r.warnings if w.startswith("code CPV réparé")]
@@ -101,12 +122,19 @@ def test_unreadable_files_raise_a_french_error():
 
 
 def test_name_matching_blocks_and_ranks():
-    names = ["APAVE SUDEUROPE", "BERGER LEVRAULT", "GROUPE SERVICES FRANCE", "SERVICES FRANCE NORD",
-             "DATALAB OCCITANIE"] + [f"ENTREPRISE {i} SERVICES" for i in range(500)]
+    names = [
+        "APAVE SUDEUROPE",
+        "BERGER LEVRAULT",
+        "GROUPE SERVICES FRANCE",
+        "SERVICES FRANCE NORD",
+        "DATALAB OCCITANIE",
+    ] + [f"ENTREPRISE {i} SERVICES" for i in range(500)]
     index = NameIndex(Entry(i, n, normalise_name(n)) for i, n in enumerate(names))
     best = index.match("Berger-Levrault SA")[0]
     assert best[0].name == "BERGER LEVRAULT" and best[1] >= 95
-    assert len(index.block(normalise_name("apave sud europe"))) < 10  # rare word blocks, not "services"
+    assert (
+        len(index.block(normalise_name("apave sud europe"))) < 10
+    )  # rare word blocks, not "services"
     assert index.match("Datalab Ocitanie")[0][0].name == "DATALAB OCCITANIE"  # typo
 
 
@@ -115,8 +143,9 @@ def test_weights_are_documented_and_the_judgement_is_bounded():
     assert weights["jugement"] == JUDGE_MAX_WEIGHT and "inconnu" not in weights
     assert set(DEFAULT_WEIGHTS) == set(weights)
     assert weighted({"texte": 1.0, "cpv": 0.0}, weights) == pytest.approx(50.0)
-    value, matches, latest = cpv_component([("72262000", 2019), ("45000000", 2018)],
-                                           [{"prefix": "7226", "score": 100}])
+    value, matches, latest = cpv_component(
+        [("72262000", 2019), ("45000000", 2018)], [{"prefix": "7226", "score": 100}]
+    )
     assert matches == 1 and latest == 2019 and 0 < value < 1
 
 

@@ -12,12 +12,24 @@ from tests.conftest import soup
 from tests.test_tenders import CRITERIA, actor_of, load_library, new_version, tender_data
 
 FORM = {
-    "title": "Assistant <b>juridique</b> {{ x }}", "buyer": "Ville de Testville", "procedure": "aoo",
-    "cpv": "72000000-5", "amount": "120 000", "lots": "Lot A\nLot B", "ai_high_risk": "on",
-    "crit-1-name": "Prix", "crit-1-kind": "price", "crit-1-weight": "50",
-    "crit-2-name": "Technique", "crit-2-kind": "technical", "crit-2-weight": "35",
-    "crit-3-name": "Environnement", "crit-3-kind": "environment", "crit-3-weight": "15",
-    "requests_per_year": "10000", "tokens_per_request": "300",
+    "title": "Assistant <b>juridique</b> {{ x }}",
+    "buyer": "Ville de Testville",
+    "procedure": "aoo",
+    "cpv": "72000000-5",
+    "amount": "120 000",
+    "lots": "Lot A\nLot B",
+    "ai_high_risk": "on",
+    "crit-1-name": "Prix",
+    "crit-1-kind": "price",
+    "crit-1-weight": "50",
+    "crit-2-name": "Technique",
+    "crit-2-kind": "technical",
+    "crit-2-weight": "35",
+    "crit-3-name": "Environnement",
+    "crit-3-kind": "environment",
+    "crit-3-weight": "15",
+    "requests_per_year": "10000",
+    "tokens_per_request": "300",
 }
 
 
@@ -39,10 +51,16 @@ def test_create_tender_without_javascript(client, login, session, library):
     tender = session.exec(select(Tender)).one()
     assert tender.reference.startswith("PRC-") and tender.lots[1]["title"] == "Lot B"
     page = soup(client.get(r.headers["Location"]))
-    assert page.select_one("h1").get_text() == f"{tender.reference} · Assistant <b>juridique</b> {{{{ x }}}}"
+    assert (
+        page.select_one("h1").get_text()
+        == f"{tender.reference} · Assistant <b>juridique</b> {{{{ x }}}}"
+    )
     assert not page.select("h1 b")  # escaped, never markup
     keys = [tr["data-key"] for tr in page.select("#clause-list tr[data-key]")]
-    assert "auditabilite.journalisation" in keys and "supervision-humaine.mesures-controle-humain" in keys
+    assert (
+        "auditabilite.journalisation" in keys
+        and "supervision-humaine.mesures-controle-humain" in keys
+    )
     assert page.select_one("#clause-list a[href='/tenders/rules#R03-haut-risque']")
     assert page.select_one("#findings tr[data-code=RESUME]")
 
@@ -68,7 +86,9 @@ def test_cpv_search_fragment_and_no_js_search(client, login, library):
     fragment = soup(r)
     assert fragment.select_one("div#cpv-results") and not fragment.select_one("html")
     assert fragment.select("#cpv-results input[name=cpv_pick]")
-    r = client.post("/tenders/new", data=dict(FORM, action="search_cpv", cpv_q="servces informatiques"))
+    r = client.post(
+        "/tenders/new", data=dict(FORM, action="search_cpv", cpv_q="servces informatiques")
+    )
     page = soup(r)
     picks = [i["value"] for i in page.select("#cpv-results input[name=cpv_pick]")]
     assert picks and all(p.startswith("72") for p in picks[:3])  # typo-tolerant: IT services
@@ -86,23 +106,42 @@ def test_values_form_preview_save_and_refusal(client, login, session, library):
     assert page.select_one(f"#f-v-{var['name']}")
     assert page.select_one("form#values-form")["hx-post"].endswith("/preview")
     # htmx preview, nothing written
-    r = client.post(url + "/preview", data={f"v-{var['name']}": str(var["max"])}, headers={"HX-Request": "true"})
+    r = client.post(
+        url + "/preview", data={f"v-{var['name']}": str(var["max"])}, headers={"HX-Request": "true"}
+    )
     assert r.status_code == 200 and soup(r).select_one("section#apercu")
-    assert str(var["max"]).replace("000", " 000") in soup(r).get_text() or str(var["max"]) in soup(r).get_text()
+    assert (
+        str(var["max"]).replace("000", " 000") in soup(r).get_text()
+        or str(var["max"]) in soup(r).get_text()
+    )
     # the same preview without JavaScript
-    values = {f"v-{v['name']}": ", ".join(v["default"]) if isinstance(v.get("default"), list) else str(v.get("default") or "")
-              for v in row.version.variables}
+    values = {
+        f"v-{v['name']}": ", ".join(v["default"])
+        if isinstance(v.get("default"), list)
+        else str(v.get("default") or "")
+        for v in row.version.variables
+    }
     r = client.post(url, data=dict(values, action="preview", lock_version=tender.lock_version))
     assert r.status_code == 200 and soup(r).select_one("#apercu .clause-text p")
     # out of bounds: refused, field named, nothing saved
     before = dict(link.values)
-    r = client.post(url, data=dict(values, **{f"v-{var['name']}": str(var["max"] + 1)}, lock_version=tender.lock_version))
+    r = client.post(
+        url,
+        data=dict(
+            values, **{f"v-{var['name']}": str(var["max"] + 1)}, lock_version=tender.lock_version
+        ),
+    )
     assert r.status_code == 422
     assert soup(r).select_one(f"#f-v-{var['name']}")["aria-invalid"] == "true"
     session.expire_all()
     assert session.get(TenderClause, link.id).values == before
     # valid: saved, audited
-    r = client.post(url, data=dict(values, **{f"v-{var['name']}": str(var["min"])}, lock_version=tender.lock_version))
+    r = client.post(
+        url,
+        data=dict(
+            values, **{f"v-{var['name']}": str(var["min"])}, lock_version=tender.lock_version
+        ),
+    )
     assert r.status_code == 303
     session.expire_all()
     assert session.get(TenderClause, link.id).values[var["name"]] == var["min"]
@@ -113,8 +152,13 @@ def test_second_save_gets_a_conflict(client, login, session, library):
     user = login("buyer")
     tender = make_tender(session, user)
     stale_version = tender.lock_version
-    svc.update_tender(session=session, actor=actor_of(user), tender_id=tender.id,
-                      data=tender_data(title="Autre intitulé"), lock_version=stale_version)
+    svc.update_tender(
+        session=session,
+        actor=actor_of(user),
+        tender_id=tender.id,
+        data=tender_data(title="Autre intitulé"),
+        lock_version=stale_version,
+    )
     r = client.post(f"/tenders/{tender.id}/edit", data=dict(FORM, lock_version=stale_version))
     assert r.status_code == 409
     page = soup(r)
@@ -124,9 +168,16 @@ def test_second_save_gets_a_conflict(client, login, session, library):
     assert session.get(Tender, tender.id).title == "Autre intitulé"
 
 
-@pytest.mark.parametrize("who,status", [
-    ("owner", 200), ("same-org-buyer", 200), ("other-org-buyer", 403), ("legal", 403), ("anonymous", 302),
-])
+@pytest.mark.parametrize(
+    "who,status",
+    [
+        ("owner", 200),
+        ("same-org-buyer", 200),
+        ("other-org-buyer", 403),
+        ("legal", 403),
+        ("anonymous", 302),
+    ],
+)
 def test_access_rules(client, login, make_user, session, library, who, status):
     owner = make_user("buyer", organisation="Ville de Testville")
     tender = make_tender(session, owner)
@@ -138,7 +189,11 @@ def test_access_rules(client, login, make_user, session, library, who, status):
         login(user=make_user("buyer", organisation="Autre ministère"))
     elif who == "legal":
         login("legal")
-    for url in (f"/tenders/{tender.id}", f"/tenders/{tender.id}/check", f"/tenders/{tender.id}/edit"):
+    for url in (
+        f"/tenders/{tender.id}",
+        f"/tenders/{tender.id}/check",
+        f"/tenders/{tender.id}/edit",
+    ):
         assert client.get(url).status_code == status, url
     if who == "other-org-buyer":
         r = client.post(f"/tenders/{tender.id}/export", data={"piece": "CCAP", "format": "odt"})
@@ -166,7 +221,9 @@ def test_export_blocked_by_errors_in_the_page(client, login, session, library):
     user = login("buyer")
     tender = make_tender(session, user, award_criteria=CRITERIA[:2])
     page = soup(client.get(f"/tenders/{tender.id}"))
-    assert page.select_one("#findings tr[data-code=CRITERE-ENVIRONNEMENTAL-ABSENT] a")["href"].endswith("#criteres")
+    assert page.select_one("#findings tr[data-code=CRITERE-ENVIRONNEMENTAL-ABSENT] a")[
+        "href"
+    ].endswith("#criteres")
     assert page.select_one("form[action$='/export'] button").has_attr("disabled")
     r = client.post(f"/tenders/{tender.id}/export", data={"piece": "RC", "format": "docx"})
     assert r.status_code == 422
@@ -179,21 +236,41 @@ def test_staleness_banner_diff_and_upgrade(client, login, session, library):
     tender = make_tender(session, user)
     key = "auditabilite.journalisation"
     old = library[key]
-    new_vars = [dict(v, max=7300) if v["name"] == "duree_conservation_jours" else v for v in old.variables]
-    new_vars.append({"name": "lieu_stockage", "type": "text", "label": "Lieu de stockage des journaux",
-                     "required": True})
-    new_version(session, key, variables=new_vars,
-                body=old.body.replace("puis supprimés.", "puis supprimés de façon sûre, à {{ lieu_stockage }}."))
+    new_vars = [
+        dict(v, max=7300) if v["name"] == "duree_conservation_jours" else v for v in old.variables
+    ]
+    new_vars.append(
+        {
+            "name": "lieu_stockage",
+            "type": "text",
+            "label": "Lieu de stockage des journaux",
+            "required": True,
+        }
+    )
+    new_version(
+        session,
+        key,
+        variables=new_vars,
+        body=old.body.replace(
+            "puis supprimés.", "puis supprimés de façon sûre, à {{ lieu_stockage }}."
+        ),
+    )
     page = soup(client.get(f"/tenders/{tender.id}"))
     assert "journalisation" in page.select_one("#perimees").get_text().lower()
-    link = session.exec(select(TenderClause).join(svc.Clause, svc.Clause.id == TenderClause.clause_id)
-                        .where(svc.Clause.key == key, TenderClause.tender_id == tender.id)).one()
+    link = session.exec(
+        select(TenderClause)
+        .join(svc.Clause, svc.Clause.id == TenderClause.clause_id)
+        .where(svc.Clause.key == key, TenderClause.tender_id == tender.id)
+    ).one()
     page = soup(client.get(f"/tenders/{tender.id}/clauses/{link.id}"))
     assert "de façon sûre" in page.select_one("#difference .diff ins").get_text() + "".join(
-        i.get_text() for i in page.select("#difference .diff ins"))
+        i.get_text() for i in page.select("#difference .diff ins")
+    )
     session.expire_all()
-    r = client.post(f"/tenders/{tender.id}/clauses/{link.id}/upgrade",
-                    data={"lock_version": session.get(Tender, tender.id).lock_version})
+    r = client.post(
+        f"/tenders/{tender.id}/clauses/{link.id}/upgrade",
+        data={"lock_version": session.get(Tender, tender.id).lock_version},
+    )
     assert r.status_code == 303 and "ask=lieu_stockage" in r.headers["Location"]
     page = soup(client.get(r.headers["Location"]))
     assert "ask" in page.select_one("#v-lieu_stockage")["class"]

@@ -17,8 +17,11 @@ def group() -> None:
     pass
 
 
-@group.command("sync", help="Importer un dossier de clauses (par défaut : clauses/) ; un fichier nouveau "
-                            "ou modifié devient un brouillon. Code de sortie 1 si un fichier est refusé.")
+@group.command(
+    "sync",
+    help="Importer un dossier de clauses (par défaut : clauses/) ; un fichier nouveau "
+    "ou modifié devient un brouillon. Code de sortie 1 si un fichier est refusé.",
+)
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Rapport en JSON.")
 @as_option
@@ -35,15 +38,20 @@ def sync(directory, as_json, as_email):
     else:
         for key, number in report.created:
             click.echo(f"brouillon créé   {key} (version {number})")
-        click.echo(f"{len(report.created)} brouillon(s) créé(s), {len(report.unchanged)} clause(s) inchangée(s), "
-                   f"{len(report.errors)} fichier(s) refusé(s).")
+        click.echo(
+            f"{len(report.created)} brouillon(s) créé(s), {len(report.unchanged)} clause(s) inchangée(s), "
+            f"{len(report.errors)} fichier(s) refusé(s)."
+        )
     for error in report.errors:
         click.echo(f"Refusé : {error}", err=True)
     if report.errors:
         sys.exit(1)
 
 
-@group.command("export", help="Écrire la dernière version approuvée de chaque clause dans DIR/<famille>/<nom>.md.")
+@group.command(
+    "export",
+    help="Écrire la dernière version approuvée de chaque clause dans DIR/<famille>/<nom>.md.",
+)
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @domain_errors
 def export(directory):
@@ -56,21 +64,34 @@ def export(directory):
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--q", "query", default="", help="Recherche plein texte.")
 @click.option("--family", default="", help="Famille.")
-@click.option("--status", default="", help="Statut : draft, in_review, approved, deprecated, rejected.")
+@click.option(
+    "--status", default="", help="Statut : draft, in_review, approved, deprecated, rejected."
+)
 @click.option("--piece", default="", help="Pièce : RC, CCAP, CCTP.")
 @domain_errors
 def list_(as_json, query, family, status, piece):
     with cli_session() as session:
-        rows = service.list_library(session=session, q=query, family=family, status=status, piece=piece)
-        data = [{**service.version_summary(r.clause, r.version),
-                 "approved_version": r.approved.number if r.approved else None} for r in rows]
+        rows = service.list_library(
+            session=session, q=query, family=family, status=status, piece=piece
+        )
+        data = [
+            {
+                **service.version_summary(r.clause, r.version),
+                "approved_version": r.approved.number if r.approved else None,
+            }
+            for r in rows
+        ]
     if as_json:
         echo_json(data)
         return
     for row in data:
-        approved = f"approuvée v{row['approved_version']}" if row["approved_version"] else "non approuvée"
-        click.echo(f"{row['key']:<55} v{row['version']:<3} {service.STATUS_LABELS[row['status']]:<13} "
-                   f"{approved:<16} {row['title']}")
+        approved = (
+            f"approuvée v{row['approved_version']}" if row["approved_version"] else "non approuvée"
+        )
+        click.echo(
+            f"{row['key']:<55} v{row['version']:<3} {service.STATUS_LABELS[row['status']]:<13} "
+            f"{approved:<16} {row['title']}"
+        )
 
 
 def _find(session, key: str, version: int | None):
@@ -85,13 +106,19 @@ def _find(session, key: str, version: int | None):
 def show(key, number, as_json):
     with cli_session() as session:
         clause, version = _find(session, key, number)
-        data = {**service.version_summary(clause, version), "summary": version.summary,
-                "body": version.body, "change_note": version.change_note}
+        data = {
+            **service.version_summary(clause, version),
+            "summary": version.summary,
+            "body": version.body,
+            "change_note": version.change_note,
+        }
         blocks = service.render_version(version)
     if as_json:
         echo_json(data)
         return
-    click.echo(f"{data['title']} ({key}, version {data['version']}, {service.STATUS_LABELS[data['status']]})\n")
+    click.echo(
+        f"{data['title']} ({key}, version {data['version']}, {service.STATUS_LABELS[data['status']]})\n"
+    )
     for kind, text in blocks:
         click.echo(("  - " if kind == "li" else "") + text + ("" if kind == "li" else "\n"))
 
@@ -100,9 +127,12 @@ def _review_command(name: str, help_text: str):
     def decorator(fn):
         fn = domain_errors(fn)
         fn = as_option(fn)
-        fn = click.option("--version", "number", type=int, required=True, help="Numéro de version.")(fn)
+        fn = click.option(
+            "--version", "number", type=int, required=True, help="Numéro de version."
+        )(fn)
         fn = click.argument("key")(fn)
         return group.command(name, help=help_text)(fn)
+
     return decorator
 
 
@@ -136,16 +166,30 @@ def reject(key, number, as_email, comment):
 
 
 @_review_command("deprecate", "Retirer une version approuvée en disant laquelle la remplace.")
-@click.option("--replaced-by", "replaced_by", type=int, default=None, help="Numéro de la version qui la remplace.")
+@click.option(
+    "--replaced-by",
+    "replaced_by",
+    type=int,
+    default=None,
+    help="Numéro de la version qui la remplace.",
+)
 @click.option("--comment", default="", help="Motif (obligatoire sans remplacement).")
 def deprecate(key, number, as_email, replaced_by, comment):
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "legal")
         _clause, version = _find(session, key, number)
         replacement_id = _find(session, key, replaced_by)[1].id if replaced_by else None
-        service.deprecate(session=session, actor=actor, version_id=version.id, replaced_by_id=replacement_id,
-                          comment=comment)
-    click.echo(f"{key} v{number} retirée" + (f", remplacée par la version {replaced_by}." if replaced_by else "."))
+        service.deprecate(
+            session=session,
+            actor=actor,
+            version_id=version.id,
+            replaced_by_id=replacement_id,
+            comment=comment,
+        )
+    click.echo(
+        f"{key} v{number} retirée"
+        + (f", remplacée par la version {replaced_by}." if replaced_by else ".")
+    )
 
 
 @group.command("compare", help="Comparer deux versions d'une clause mot à mot.")
@@ -162,7 +206,9 @@ def compare(key, a, b):
         return
     for part in ("title", "header", "body"):
         for op, text in diff[part]:
-            click.echo({"equal": text, "insert": f"[+{text}+]", "delete": f"[-{text}-]"}[op], nl=False)
+            click.echo(
+                {"equal": text, "insert": f"[+{text}+]", "delete": f"[-{text}-]"}[op], nl=False
+            )
         click.echo("\n")
 
 

@@ -43,8 +43,13 @@ def resolve_actor(session: Session, email: str | None, *roles: str) -> Actor:
     return Actor.of(user, "cli")
 
 
-as_option = click.option("--as", "as_email", envvar="PROCURE_USER", default=None,
-                         help="Adresse de l'utilisateur au nom duquel agir (ou PROCURE_USER).")
+as_option = click.option(
+    "--as",
+    "as_email",
+    envvar="PROCURE_USER",
+    default=None,
+    help="Adresse de l'utilisateur au nom duquel agir (ou PROCURE_USER).",
+)
 
 
 def fail(message: str, fields: dict | None = None, code: int = 1) -> None:

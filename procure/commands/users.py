@@ -20,8 +20,14 @@ def group() -> None:
 
 @group.command("create", help="Créer un compte (mot de passe demandé, ou généré avec --generate).")
 @click.option("--email", required=True, help="Adresse électronique.")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(list(ROLES)),
-              help="Rôle (répétable).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(list(ROLES)),
+    help="Rôle (répétable).",
+)
 @click.option("--name", "full_name", default="", help="Nom complet.")
 @click.option("--organisation", default="", help="Organisation (ministère, collectivité...).")
 @click.option("--password", default=None, help="Mot de passe (sinon demandé ou généré).")
@@ -35,8 +41,15 @@ def create(email, roles, full_name, organisation, password, generate, as_email):
         password = getpass.getpass("Mot de passe : ")
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "admin")
-        user = users.create_user(session=session, actor=actor, email=email, password=password,
-                                 roles=list(roles), full_name=full_name, organisation=organisation)
+        user = users.create_user(
+            session=session,
+            actor=actor,
+            email=email,
+            password=password,
+            roles=list(roles),
+            full_name=full_name,
+            organisation=organisation,
+        )
     click.echo(f"Compte créé : {user.email} ({', '.join(sorted(roles))})")
     if generate:
         click.echo(f"Mot de passe : {password}")
@@ -46,13 +59,23 @@ def create(email, roles, full_name, organisation, password, generate, as_email):
 @click.option("--json", "as_json", is_flag=True)
 def list_(as_json):
     with cli_session() as session:
-        rows = [{"id": u.id, "email": u.email, "roles": sorted(u.roles), "active": u.active,
-                 "organisation": u.organisation} for u in users.list_users(session=session)]
+        rows = [
+            {
+                "id": u.id,
+                "email": u.email,
+                "roles": sorted(u.roles),
+                "active": u.active,
+                "organisation": u.organisation,
+            }
+            for u in users.list_users(session=session)
+        ]
     if as_json:
         echo_json(rows)
     else:
         for r in rows:
-            click.echo(f"{r['id']:>4}  {r['email']:<40} {','.join(r['roles']):<30} {'actif' if r['active'] else 'désactivé'}")
+            click.echo(
+                f"{r['id']:>4}  {r['email']:<40} {','.join(r['roles']):<30} {'actif' if r['active'] else 'désactivé'}"
+            )
 
 
 @group.command("deactivate", help="Désactiver un compte.")

@@ -16,7 +16,9 @@ class Clause(SQLModel, table=True):
     __tablename__ = "clause"
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=120, unique=True, index=True)  # e.g. reversibilite.plan-de-reversibilite
+    key: str = Field(
+        max_length=120, unique=True, index=True
+    )  # e.g. reversibilite.plan-de-reversibilite
     family: str = Field(max_length=40, index=True)
     created_at: datetime = TZDateTime(nullable=False)
 
@@ -35,7 +37,9 @@ class ClauseVersion(SQLModel, table=True):
     piece: str = Field(max_length=10)  # CCAP, CCTP, RC
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     body: str = Field(sa_column=Column(Text, nullable=False))
-    variables: list = JSONField(list)  # [{name, type, label, default, min, max, choices, required, max_length}]
+    variables: list = JSONField(
+        list
+    )  # [{name, type, label, default, min, max, choices, required, max_length}]
     variants: list = JSONField(list)  # [{key, label}]
     conditions: dict = JSONField(dict)  # {ai_high_risk: true, ...}
     covers: list = JSONField(list)  # subjects, see docs/clause-format.md
@@ -63,12 +67,29 @@ class ClauseVersionIsImmutable(RuntimeError):
 
 
 # Columns that make up a version's content: never changed once the version left the draft state.
-CONTENT_COLUMNS = ("clause_id", "number", "title", "piece", "summary", "body", "variables", "variants",
-                   "conditions", "covers", "references", "departures", "content_hash", "author_id",
-                   "created_at")
+CONTENT_COLUMNS = (
+    "clause_id",
+    "number",
+    "title",
+    "piece",
+    "summary",
+    "body",
+    "variables",
+    "variants",
+    "conditions",
+    "covers",
+    "references",
+    "departures",
+    "content_hash",
+    "author_id",
+    "created_at",
+)
 # What each status may still change, and into which status it may move.
 ALLOWED_CHANGES = {
-    "in_review": ({"status", "reviewer_id", "review_comment", "reviewed_at"}, {"approved", "rejected"}),
+    "in_review": (
+        {"status", "reviewer_id", "review_comment", "reviewed_at"},
+        {"approved", "rejected"},
+    ),
     "approved": ({"status", "replaced_by_id", "review_comment"}, {"deprecated"}),
     "deprecated": (set(), set()),
     "rejected": (set(), set()),
@@ -93,11 +114,14 @@ def _guard_clause_versions(session: OrmSession, _ctx: Any, _instances: Any) -> N
         if changed - allowed or (obj.status != before and obj.status not in moves):
             raise ClauseVersionIsImmutable(
                 f"La version {obj.number} est {before} : son contenu ne peut plus être modifié "
-                "(toute modification est une nouvelle version).")
+                "(toute modification est une nouvelle version)."
+            )
 
 
 def _trigger_condition(old: str, new: str, cast: str) -> str:
-    changed = " OR ".join(f'{new}."{c}"{cast} IS DISTINCT FROM {old}."{c}"{cast}' for c in CONTENT_COLUMNS)
+    changed = " OR ".join(
+        f'{new}."{c}"{cast} IS DISTINCT FROM {old}."{c}"{cast}' for c in CONTENT_COLUMNS
+    )
     return changed
 
 

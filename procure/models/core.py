@@ -1,6 +1,5 @@
 """Users, roles, the append-only audit log and background jobs."""
 
-
 from datetime import UTC, datetime
 from typing import Any
 
@@ -123,7 +122,11 @@ class Job(SQLModel, table=True):
 
     @property
     def percent(self) -> int:
-        return int(100 * self.progress / self.total) if self.total else (100 if self.status == "done" else 0)
+        return (
+            int(100 * self.progress / self.total)
+            if self.total
+            else (100 if self.status == "done" else 0)
+        )
 
 
 class AuditLogIsAppendOnly(RuntimeError):

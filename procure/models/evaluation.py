@@ -49,7 +49,9 @@ class EvaluatorAssignment(SQLModel, table=True):
     tender_id: int = Field(foreign_key="tender.id", index=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     lead: bool = False
-    submitted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    submitted_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 class EvaluatorScore(SQLModel, table=True):
@@ -93,7 +95,9 @@ class EvaluationLock(SQLModel, table=True):
     tender_id: int = Field(foreign_key="tender.id", unique=True, index=True)
     status: str = Field(default="open", max_length=20)  # open, locked
     locked_by: int | None = Field(default=None, foreign_key="user.id")
-    locked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    locked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
 
 
 class EvaluationUnlock(SQLModel, table=True):

@@ -15,7 +15,9 @@ class Tender(SQLModel, table=True):
     reference: str = Field(max_length=60, unique=True, index=True)
     title: str = Field(max_length=300)
     buyer: str = Field(max_length=200)  # buyer organisation shown on the documents
-    organisation: str = Field(default="", max_length=200, index=True)  # owner's organisation (access)
+    organisation: str = Field(
+        default="", max_length=200, index=True
+    )  # owner's organisation (access)
     owner_id: int | None = Field(default=None, foreign_key="user.id")
     procedure: str = Field(max_length=60)
     cpv_codes: list = JSONField(list)  # ["72000000-5", ...]
@@ -49,7 +51,9 @@ class TenderClause(SQLModel, table=True):
     position: int = 0
     variant: str = Field(default="", max_length=60)
     values: dict = JSONField(dict)
-    proposed_by: str = Field(default="", max_length=200)  # the rule that proposed it, or "ajout manuel"
+    proposed_by: str = Field(
+        default="", max_length=200
+    )  # the rule that proposed it, or "ajout manuel"
 
 
 class TenderDocument(SQLModel, table=True):

@@ -41,6 +41,7 @@ MIN_REASON = 10
 
 # --- access -------------------------------------------------------------------------------------
 
+
 def get_tender(*, session: Session, tender_id: int) -> Tender:
     tender = session.get(Tender, tender_id)
     if not tender:
@@ -64,11 +65,16 @@ def can_manage(session: Session, actor: Actor, tender: Tender) -> bool:
     return bool(user and tender.organisation and user.organisation == tender.organisation)
 
 
-def _assignment(session: Session, tender_id: int, user_id: int | None) -> EvaluatorAssignment | None:
+def _assignment(
+    session: Session, tender_id: int, user_id: int | None
+) -> EvaluatorAssignment | None:
     if not user_id:
         return None
-    return session.exec(select(EvaluatorAssignment).where(
-        EvaluatorAssignment.tender_id == tender_id, EvaluatorAssignment.user_id == user_id)).first()
+    return session.exec(
+        select(EvaluatorAssignment).where(
+            EvaluatorAssignment.tender_id == tender_id, EvaluatorAssignment.user_id == user_id
+        )
+    ).first()
 
 
 def access(*, session: Session, actor: Actor, tender: Tender) -> dict[str, Any]:
@@ -91,19 +97,31 @@ def _require_manage(session: Session, actor: Actor, tender: Tender) -> None:
 
 
 def lock_state(*, session: Session, tender_id: int) -> EvaluationLock:
-    state = session.exec(select(EvaluationLock).where(EvaluationLock.tender_id == tender_id)).first()
+    state = session.exec(
+        select(EvaluationLock).where(EvaluationLock.tender_id == tender_id)
+    ).first()
     return state or EvaluationLock(tender_id=tender_id, status="open")
 
 
 def _require_open(session: Session, tender_id: int) -> None:
     if lock_state(session=session, tender_id=tender_id).status == "locked":
-        raise Conflict("L'évaluation est verrouillée : déverrouillez-la (avec un motif) pour la modifier.")
+        raise Conflict(
+            "L'évaluation est verrouillée : déverrouillez-la (avec un motif) pour la modifier."
+        )
 
 
 def visible_tenders(*, session: Session, actor: Actor) -> list[Tender]:
     tenders = session.exec(select(Tender).order_by(Tender.reference)).all()
-    assigned = {a.tender_id for a in session.exec(
-        select(EvaluatorAssignment).where(EvaluatorAssignment.user_id == actor.user_id)).all()} if actor.user_id else set()
+    assigned = (
+        {
+            a.tender_id
+            for a in session.exec(
+                select(EvaluatorAssignment).where(EvaluatorAssignment.user_id == actor.user_id)
+            ).all()
+        }
+        if actor.user_id
+        else set()
+    )
     return [t for t in tenders if t.id in assigned or can_manage(session, actor, t)]
 
 
@@ -115,10 +133,13 @@ def _criterion(tender: Tender, name: str) -> dict:
     for c in criteria(tender):
         if c["name"] == name:
             return c
-    raise ValidationError(f"Critère inconnu : « {name} ».", fields={"criterion": "Critère absent du RC."})
+    raise ValidationError(
+        f"Critère inconnu : « {name} ».", fields={"criterion": "Critère absent du RC."}
+    )
 
 
 # --- offers and declarations ---------------------------------------------------------------------
+
 
 def _siren_ok(siren: str) -> bool:
     digits = [int(c) for c in siren]
@@ -135,12 +156,23 @@ def _parse_price(value: Any) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, str):
-        value = value.strip().replace("\u202f", "").replace(" ", "").replace("€", "").replace(",", ".")
+        value = (
+            value.strip().replace("\u202f", "").replace(" ", "").replace("€", "").replace(",", ".")
+        )
     return float(value)
 
 
-def add_offer(*, session: Session, actor: Actor, tender_id: int, supplier_name: str, siren: str = "",
-              lot: str = "", price: Any = None, documents: list[str] | str = ()) -> Offer:
+def add_offer(
+    *,
+    session: Session,
+    actor: Actor,
+    tender_id: int,
+    supplier_name: str,
+    siren: str = "",
+    lot: str = "",
+    price: Any = None,
+    documents: list[str] | str = (),
+) -> Offer:
     """Record an offer received; refuses a missing name, a bad SIREN, a bad price or lot."""
     tender = get_tender(session=session, tender_id=tender_id)
     _require_manage(session, actor, tender)
@@ -165,14 +197,35 @@ def add_offer(*, session: Session, actor: Actor, tender_id: int, supplier_name: 
     if isinstance(documents, str):
         documents = [d.strip() for d in documents.splitlines() if d.strip()]
     if errors:
-        raise ValidationError("L'offre n'a pas été enregistrée : corrigez les champs signalés.", fields=errors)
-    offer = Offer(tender_id=tender.id, supplier_name=supplier_name, siren=siren, lot=lot,
-                  price=price_value, documents=list(documents), created_by=actor.user_id)
+        raise ValidationError(
+            "L'offre n'a pas été enregistrée : corrigez les champs signalés.", fields=errors
+        )
+    offer = Offer(
+        tender_id=tender.id,
+        supplier_name=supplier_name,
+        siren=siren,
+        lot=lot,
+        price=price_value,
+        documents=list(documents),
+        created_by=actor.user_id,
+    )
     session.add(offer)
     session.flush()
-    audit.record(session, actor, "evaluation.offer_add", record_type="offer", record_id=offer.id,
-                 details={"tender": tender.reference, "supplier": supplier_name, "siren": siren,
-                          "lot": lot, "price": price_value, "documents": list(documents)})
+    audit.record(
+        session,
+        actor,
+        "evaluation.offer_add",
+        record_type="offer",
+        record_id=offer.id,
+        details={
+            "tender": tender.reference,
+            "supplier": supplier_name,
+            "siren": siren,
+            "lot": lot,
+            "price": price_value,
+            "documents": list(documents),
+        },
+    )
     session.commit()
     return offer
 
@@ -185,7 +238,11 @@ def get_offer(*, session: Session, offer_id: int) -> Offer:
 
 
 def list_offers(*, session: Session, tender_id: int) -> list[Offer]:
-    return list(session.exec(select(Offer).where(Offer.tender_id == tender_id).order_by(Offer.lot, Offer.id)).all())
+    return list(
+        session.exec(
+            select(Offer).where(Offer.tender_id == tender_id).order_by(Offer.lot, Offer.id)
+        ).all()
+    )
 
 
 def functional_unit(tender: Tender) -> tuple[int, int]:
@@ -193,11 +250,14 @@ def functional_unit(tender: Tender) -> tuple[int, int]:
         raise ValidationError(
             "Le marché ne fixe pas encore l'unité fonctionnelle (requêtes par an et jetons par requête) : "
             "renseignez-la dans le marché avant de calculer les empreintes.",
-            fields={"requests_per_year": "À fixer dans le marché."})
+            fields={"requests_per_year": "À fixer dans le marché."},
+        )
     return tender.requests_per_year, tender.tokens_per_request
 
 
-def save_declaration(*, session: Session, actor: Actor, offer_id: int, data: dict, source: str = "form") -> Declaration:
+def save_declaration(
+    *, session: Session, actor: Actor, offer_id: int, data: dict, source: str = "form"
+) -> Declaration:
     """Validate the declaration, compute its footprint for the tender's unit, save both."""
     offer = get_offer(session=session, offer_id=offer_id)
     tender = get_tender(session=session, tender_id=offer.tender_id)
@@ -214,18 +274,34 @@ def save_declaration(*, session: Session, actor: Actor, offer_id: int, data: dic
     decl.method, decl.updated_by, decl.updated_at = result["method"][:100], actor.user_id, utcnow()
     session.add(decl)
     session.flush()
-    audit.record(session, actor, "evaluation.declaration_save", record_type="offer", record_id=offer.id,
-                 details={"tender": tender.reference, "source": decl.source, "before": before, "after": clean,
-                          "defaults_applied": result["defaults_applied"],
-                          "kgco2e_per_year": result["kgco2e_per_year"], "method": result["method"]})
+    audit.record(
+        session,
+        actor,
+        "evaluation.declaration_save",
+        record_type="offer",
+        record_id=offer.id,
+        details={
+            "tender": tender.reference,
+            "source": decl.source,
+            "before": before,
+            "after": clean,
+            "defaults_applied": result["defaults_applied"],
+            "kgco2e_per_year": result["kgco2e_per_year"],
+            "method": result["method"],
+        },
+    )
     session.commit()
     return decl
 
 
-def import_declaration(*, session: Session, actor: Actor, offer_id: int, text: str, filename: str) -> Declaration:
+def import_declaration(
+    *, session: Session, actor: Actor, offer_id: int, text: str, filename: str
+) -> Declaration:
     """Import a declaration from a JSON or CSV file's text."""
     data = fp.parse_declaration(text, filename)
-    return save_declaration(session=session, actor=actor, offer_id=offer_id, data=data, source=filename)
+    return save_declaration(
+        session=session, actor=actor, offer_id=offer_id, data=data, source=filename
+    )
 
 
 def declaration_of(*, session: Session, offer_id: int) -> Declaration | None:
@@ -237,21 +313,36 @@ def current_footprint(decl: Declaration | None, tender: Tender) -> dict | None:
     if decl is None:
         return None
     unit = decl.footprint.get("functional_unit", {})
-    if (unit.get("requests_per_year"), unit.get("tokens_per_request")) == (tender.requests_per_year, tender.tokens_per_request):
+    if (unit.get("requests_per_year"), unit.get("tokens_per_request")) == (
+        tender.requests_per_year,
+        tender.tokens_per_request,
+    ):
         return decl.footprint
     if not tender.requests_per_year or not tender.tokens_per_request:
         return decl.footprint
-    return fp.compute(decl.data, requests_per_year=tender.requests_per_year, tokens_per_request=tender.tokens_per_request)
+    return fp.compute(
+        decl.data,
+        requests_per_year=tender.requests_per_year,
+        tokens_per_request=tender.tokens_per_request,
+    )
 
 
 # --- evaluators ------------------------------------------------------------------------------
 
+
 def assignments(*, session: Session, tender_id: int) -> list[EvaluatorAssignment]:
-    return list(session.exec(select(EvaluatorAssignment).where(EvaluatorAssignment.tender_id == tender_id)
-                             .order_by(EvaluatorAssignment.id)).all())
+    return list(
+        session.exec(
+            select(EvaluatorAssignment)
+            .where(EvaluatorAssignment.tender_id == tender_id)
+            .order_by(EvaluatorAssignment.id)
+        ).all()
+    )
 
 
-def assign_evaluators(*, session: Session, actor: Actor, tender_id: int, user_ids: list[int], lead_id: int | None) -> list[EvaluatorAssignment]:
+def assign_evaluators(
+    *, session: Session, actor: Actor, tender_id: int, user_ids: list[int], lead_id: int | None
+) -> list[EvaluatorAssignment]:
     """Set the tender's evaluators and lead; an evaluator who already scored cannot be removed."""
     tender = get_tender(session=session, tender_id=tender_id)
     _require_manage(session, actor, tender)
@@ -259,7 +350,9 @@ def assign_evaluators(*, session: Session, actor: Actor, tender_id: int, user_id
     user_ids = sorted({int(u) for u in user_ids})
     errors: dict[str, str] = {}
     users = {uid: session.get(User, uid) for uid in user_ids}
-    bad = [str(uid) for uid, u in users.items() if not u or not u.active or not u.has_role("evaluator")]
+    bad = [
+        str(uid) for uid, u in users.items() if not u or not u.active or not u.has_role("evaluator")
+    ]
     if bad:
         errors["evaluators"] = "Chaque personne désignée doit être un évaluateur actif."
     if not user_ids:
@@ -268,10 +361,15 @@ def assign_evaluators(*, session: Session, actor: Actor, tender_id: int, user_id
         errors["lead"] = "Choisissez l'évaluateur principal parmi les évaluateurs désignés."
     current = {a.user_id: a for a in assignments(session=session, tender_id=tender.id)}
     for uid in set(current) - set(user_ids):
-        scored = session.exec(select(EvaluatorScore).where(EvaluatorScore.tender_id == tender.id,
-                                                           EvaluatorScore.user_id == uid)).first()
+        scored = session.exec(
+            select(EvaluatorScore).where(
+                EvaluatorScore.tender_id == tender.id, EvaluatorScore.user_id == uid
+            )
+        ).first()
         if scored:
-            errors["evaluators"] = f"{session.get(User, uid).email} a déjà noté : il ne peut plus être retiré."
+            errors["evaluators"] = (
+                f"{session.get(User, uid).email} a déjà noté : il ne peut plus être retiré."
+            )
     if errors:
         raise ValidationError("Les évaluateurs n'ont pas été modifiés.", fields=errors)
     for uid, a in current.items():
@@ -281,14 +379,25 @@ def assign_evaluators(*, session: Session, actor: Actor, tender_id: int, user_id
         a = current.get(uid) or EvaluatorAssignment(tender_id=tender.id, user_id=uid)
         a.lead = uid == int(lead_id)
         session.add(a)
-    audit.record(session, actor, "evaluation.assign", record_type="tender", record_id=tender.id,
-                 details={"tender": tender.reference, "before": sorted(current),
-                          "evaluators": [users[u].email for u in user_ids], "lead": users[int(lead_id)].email})
+    audit.record(
+        session,
+        actor,
+        "evaluation.assign",
+        record_type="tender",
+        record_id=tender.id,
+        details={
+            "tender": tender.reference,
+            "before": sorted(current),
+            "evaluators": [users[u].email for u in user_ids],
+            "lead": users[int(lead_id)].email,
+        },
+    )
     session.commit()
     return assignments(session=session, tender_id=tender.id)
 
 
 # --- scores ----------------------------------------------------------------------------------
+
 
 def _parse_score(value: Any, note_max: float) -> float:
     if isinstance(value, str):
@@ -299,7 +408,9 @@ def _parse_score(value: Any, note_max: float) -> float:
     return score
 
 
-def _entries(tender: Tender, entries: dict[str, dict], note_key: str, text_key: str, text_label: str) -> tuple[dict, dict]:
+def _entries(
+    tender: Tender, entries: dict[str, dict], note_key: str, text_key: str, text_label: str
+) -> tuple[dict, dict]:
     """Validate {criterion: {score, comment}}; blank rows are skipped; returns (clean, errors)."""
     clean, errors = {}, {}
     for name, entry in entries.items():
@@ -320,7 +431,9 @@ def _entries(tender: Tender, entries: dict[str, dict], note_key: str, text_key: 
     return clean, errors
 
 
-def save_scores(*, session: Session, actor: Actor, tender_id: int, offer_id: int, entries: dict[str, dict]) -> list[EvaluatorScore]:
+def save_scores(
+    *, session: Session, actor: Actor, tender_id: int, offer_id: int, entries: dict[str, dict]
+) -> list[EvaluatorScore]:
     """An assigned evaluator's notes for one offer: {criterion: {"score", "comment"}}."""
     tender = get_tender(session=session, tender_id=tender_id)
     assignment = _assignment(session, tender.id, actor.user_id)
@@ -334,20 +447,43 @@ def save_scores(*, session: Session, actor: Actor, tender_id: int, offer_id: int
         raise NotFound("Offre introuvable pour ce marché.")
     clean, errors = _entries(tender, entries, "score", "comment", "Commentaire")
     if errors:
-        raise ValidationError("Notes non enregistrées : corrigez les critères signalés.", fields=errors)
+        raise ValidationError(
+            "Notes non enregistrées : corrigez les critères signalés.", fields=errors
+        )
     if not clean:
         raise ValidationError("Aucune note saisie.")
     saved = []
-    existing = {s.criterion: s for s in session.exec(select(EvaluatorScore).where(
-        EvaluatorScore.offer_id == offer.id, EvaluatorScore.user_id == actor.user_id)).all()}
+    existing = {
+        s.criterion: s
+        for s in session.exec(
+            select(EvaluatorScore).where(
+                EvaluatorScore.offer_id == offer.id, EvaluatorScore.user_id == actor.user_id
+            )
+        ).all()
+    }
     for name, (score, comment) in clean.items():
-        row = existing.get(name) or EvaluatorScore(tender_id=tender.id, offer_id=offer.id,
-                                                   user_id=actor.user_id, criterion=name, score=score, comment=comment)
+        row = existing.get(name) or EvaluatorScore(
+            tender_id=tender.id,
+            offer_id=offer.id,
+            user_id=actor.user_id,
+            criterion=name,
+            score=score,
+            comment=comment,
+        )
         row.score, row.comment, row.updated_at = score, comment, utcnow()
         session.add(row)
         saved.append(row)
-    audit.record(session, actor, "evaluation.score", record_type="offer", record_id=offer.id,
-                 details={"tender": tender.reference, "scores": {k: {"score": v[0], "comment": v[1]} for k, v in clean.items()}})
+    audit.record(
+        session,
+        actor,
+        "evaluation.score",
+        record_type="offer",
+        record_id=offer.id,
+        details={
+            "tender": tender.reference,
+            "scores": {k: {"score": v[0], "comment": v[1]} for k, v in clean.items()},
+        },
+    )
     session.commit()
     return saved
 
@@ -364,16 +500,38 @@ def submit_scores(*, session: Session, actor: Actor, tender_id: int) -> Evaluato
     offers = list_offers(session=session, tender_id=tender.id)
     if not offers:
         raise ValidationError("Aucune offre à noter.")
-    mine = {(s.offer_id, s.criterion) for s in session.exec(select(EvaluatorScore).where(
-        EvaluatorScore.tender_id == tender.id, EvaluatorScore.user_id == actor.user_id)).all()}
-    missing = [f"{o.supplier_name} / {c['name']}" for o in offers for c in criteria(tender) if (o.id, c["name"]) not in mine]
+    mine = {
+        (s.offer_id, s.criterion)
+        for s in session.exec(
+            select(EvaluatorScore).where(
+                EvaluatorScore.tender_id == tender.id, EvaluatorScore.user_id == actor.user_id
+            )
+        ).all()
+    }
+    missing = [
+        f"{o.supplier_name} / {c['name']}"
+        for o in offers
+        for c in criteria(tender)
+        if (o.id, c["name"]) not in mine
+    ]
     if missing:
-        raise ValidationError("Notes incomplètes : " + " ; ".join(missing[:10]) + ("…" if len(missing) > 10 else "") + ".",
-                              fields={"scores": f"{len(missing)} note(s) manquante(s)."})
+        raise ValidationError(
+            "Notes incomplètes : "
+            + " ; ".join(missing[:10])
+            + ("…" if len(missing) > 10 else "")
+            + ".",
+            fields={"scores": f"{len(missing)} note(s) manquante(s)."},
+        )
     assignment.submitted_at = utcnow()
     session.add(assignment)
-    audit.record(session, actor, "evaluation.submit", record_type="tender", record_id=tender.id,
-                 details={"tender": tender.reference, "scores": len(mine)})
+    audit.record(
+        session,
+        actor,
+        "evaluation.submit",
+        record_type="tender",
+        record_id=tender.id,
+        details={"tender": tender.reference, "scores": len(mine)},
+    )
     session.commit()
     return assignment
 
@@ -381,8 +539,11 @@ def submit_scores(*, session: Session, actor: Actor, tender_id: int) -> Evaluato
 def visible_scores(*, session: Session, actor: Actor, tender: Tender) -> list[EvaluatorScore]:
     """Own notes always; others' once one has submitted, or for buyers once locked."""
     rights = access(session=session, actor=actor, tender=tender)
-    rows = session.exec(select(EvaluatorScore).where(EvaluatorScore.tender_id == tender.id)
-                        .order_by(EvaluatorScore.offer_id, EvaluatorScore.criterion, EvaluatorScore.user_id)).all()
+    rows = session.exec(
+        select(EvaluatorScore)
+        .where(EvaluatorScore.tender_id == tender.id)
+        .order_by(EvaluatorScore.offer_id, EvaluatorScore.criterion, EvaluatorScore.user_id)
+    ).all()
     locked = lock_state(session=session, tender_id=tender.id).status == "locked"
     if rights["submitted"] or (rights["manage"] and locked):
         return list(rows)
@@ -396,11 +557,15 @@ def final_scores(*, session: Session, tender_id: int) -> list[FinalScore]:
 def _require_lead(session: Session, actor: Actor, tender: Tender) -> EvaluatorAssignment:
     a = _assignment(session, tender.id, actor.user_id)
     if not a or not a.lead:
-        raise Forbidden("Seul l'évaluateur principal peut arrêter les notes finales et verrouiller.")
+        raise Forbidden(
+            "Seul l'évaluateur principal peut arrêter les notes finales et verrouiller."
+        )
     return a
 
 
-def save_final_scores(*, session: Session, actor: Actor, tender_id: int, offer_id: int, entries: dict[str, dict]) -> list[FinalScore]:
+def save_final_scores(
+    *, session: Session, actor: Actor, tender_id: int, offer_id: int, entries: dict[str, dict]
+) -> list[FinalScore]:
     """The lead's reconciled notes for one offer: {criterion: {"score", "justification"}}."""
     tender = get_tender(session=session, tender_id=tender_id)
     _require_lead(session, actor, tender)
@@ -408,24 +573,47 @@ def save_final_scores(*, session: Session, actor: Actor, tender_id: int, offer_i
     pending = [a for a in assignments(session=session, tender_id=tender.id) if not a.submitted_at]
     if pending:
         names = ", ".join(session.get(User, a.user_id).email for a in pending)
-        raise Conflict(f"Tous les évaluateurs doivent avoir soumis leurs notes (en attente : {names}).")
+        raise Conflict(
+            f"Tous les évaluateurs doivent avoir soumis leurs notes (en attente : {names})."
+        )
     offer = get_offer(session=session, offer_id=offer_id)
     if offer.tender_id != tender.id:
         raise NotFound("Offre introuvable pour ce marché.")
     clean, errors = _entries(tender, entries, "score", "justification", "Justification")
     if errors:
-        raise ValidationError("Notes finales non enregistrées : corrigez les critères signalés.", fields=errors)
+        raise ValidationError(
+            "Notes finales non enregistrées : corrigez les critères signalés.", fields=errors
+        )
     if not clean:
         raise ValidationError("Aucune note finale saisie.")
-    existing = {f.criterion: f for f in session.exec(select(FinalScore).where(FinalScore.offer_id == offer.id)).all()}
+    existing = {
+        f.criterion: f
+        for f in session.exec(select(FinalScore).where(FinalScore.offer_id == offer.id)).all()
+    }
     saved = []
     for name, (score, text) in clean.items():
-        row = existing.get(name) or FinalScore(tender_id=tender.id, offer_id=offer.id, criterion=name, score=score, justification=text)
-        row.score, row.justification, row.decided_by, row.decided_at = score, text, actor.user_id, utcnow()
+        row = existing.get(name) or FinalScore(
+            tender_id=tender.id, offer_id=offer.id, criterion=name, score=score, justification=text
+        )
+        row.score, row.justification, row.decided_by, row.decided_at = (
+            score,
+            text,
+            actor.user_id,
+            utcnow(),
+        )
         session.add(row)
         saved.append(row)
-    audit.record(session, actor, "evaluation.final_score", record_type="offer", record_id=offer.id,
-                 details={"tender": tender.reference, "scores": {k: {"score": v[0], "justification": v[1]} for k, v in clean.items()}})
+    audit.record(
+        session,
+        actor,
+        "evaluation.final_score",
+        record_type="offer",
+        record_id=offer.id,
+        details={
+            "tender": tender.reference,
+            "scores": {k: {"score": v[0], "justification": v[1]} for k, v in clean.items()},
+        },
+    )
     session.commit()
     return saved
 
@@ -437,15 +625,35 @@ def lock(*, session: Session, actor: Actor, tender_id: int) -> EvaluationLock:
     _require_open(session, tender.id)
     finals = {(f.offer_id, f.criterion) for f in final_scores(session=session, tender_id=tender.id)}
     offers = list_offers(session=session, tender_id=tender.id)
-    missing = [f"{o.supplier_name} / {c['name']}" for o in offers for c in criteria(tender) if (o.id, c["name"]) not in finals]
+    missing = [
+        f"{o.supplier_name} / {c['name']}"
+        for o in offers
+        for c in criteria(tender)
+        if (o.id, c["name"]) not in finals
+    ]
     if not offers or missing:
-        raise ValidationError("Verrouillage impossible : notes finales manquantes (" + " ; ".join(missing[:10] or ["aucune offre"]) + ").")
+        raise ValidationError(
+            "Verrouillage impossible : notes finales manquantes ("
+            + " ; ".join(missing[:10] or ["aucune offre"])
+            + ")."
+        )
     state = lock_state(session=session, tender_id=tender.id)
     state.status, state.locked_by, state.locked_at = "locked", actor.user_id, utcnow()
     session.add(state)
-    totals = {str(k): v for k, v in _totals(tender, offers, final_scores(session=session, tender_id=tender.id)).items()}
-    audit.record(session, actor, "evaluation.lock", record_type="tender", record_id=tender.id,
-                 details={"tender": tender.reference, "totals": totals})
+    totals = {
+        str(k): v
+        for k, v in _totals(
+            tender, offers, final_scores(session=session, tender_id=tender.id)
+        ).items()
+    }
+    audit.record(
+        session,
+        actor,
+        "evaluation.lock",
+        record_type="tender",
+        record_id=tender.id,
+        details={"tender": tender.reference, "totals": totals},
+    )
     session.commit()
     return state
 
@@ -455,29 +663,45 @@ def unlock(*, session: Session, actor: Actor, tender_id: int, reason: str) -> Ev
     tender = get_tender(session=session, tender_id=tender_id)
     a = _assignment(session, tender.id, actor.user_id)
     if not (a and a.lead) and not can_manage(session, actor, tender):
-        raise Forbidden("Seuls l'évaluateur principal et les acheteurs du marché peuvent déverrouiller.")
+        raise Forbidden(
+            "Seuls l'évaluateur principal et les acheteurs du marché peuvent déverrouiller."
+        )
     state = lock_state(session=session, tender_id=tender.id)
     if state.status != "locked":
         raise Conflict("L'évaluation n'est pas verrouillée.")
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
-        raise ValidationError("Le motif du déverrouillage est obligatoire.",
-                              fields={"reason": f"Motif d'au moins {MIN_REASON} caractères."})
+        raise ValidationError(
+            "Le motif du déverrouillage est obligatoire.",
+            fields={"reason": f"Motif d'au moins {MIN_REASON} caractères."},
+        )
     state.status = "open"
     session.add(state)
     session.add(EvaluationUnlock(tender_id=tender.id, user_id=actor.user_id, reason=reason))
-    audit.record(session, actor, "evaluation.unlock", record_type="tender", record_id=tender.id,
-                 details={"tender": tender.reference, "reason": reason})
+    audit.record(
+        session,
+        actor,
+        "evaluation.unlock",
+        record_type="tender",
+        record_id=tender.id,
+        details={"tender": tender.reference, "reason": reason},
+    )
     session.commit()
     return state
 
 
 def unlocks(*, session: Session, tender_id: int) -> list[EvaluationUnlock]:
-    return list(session.exec(select(EvaluationUnlock).where(EvaluationUnlock.tender_id == tender_id)
-                             .order_by(EvaluationUnlock.id)).all())
+    return list(
+        session.exec(
+            select(EvaluationUnlock)
+            .where(EvaluationUnlock.tender_id == tender_id)
+            .order_by(EvaluationUnlock.id)
+        ).all()
+    )
 
 
 # --- proposals, totals, ranking ----------------------------------------------------------------
+
 
 def proposals(*, session: Session, tender: Tender) -> dict[int, dict[str, dict]]:
     """Notes proposed by formula, per offer and criterion (compared within each lot)."""
@@ -487,8 +711,15 @@ def proposals(*, session: Session, tender: Tender) -> dict[int, dict[str, dict]]
     for o in offers:
         by_lot.setdefault(o.lot, []).append(o)
     for lot_offers in by_lot.values():
-        data = {o.id: {"price": o.price, "footprint": current_footprint(declaration_of(session=session, offer_id=o.id), tender)}
-                for o in lot_offers}
+        data = {
+            o.id: {
+                "price": o.price,
+                "footprint": current_footprint(
+                    declaration_of(session=session, offer_id=o.id), tender
+                ),
+            }
+            for o in lot_offers
+        }
         for crit in criteria(tender):
             for offer_id, proposal in scoring.propose(crit, data).items():
                 result[offer_id][crit["name"]] = proposal
@@ -501,7 +732,11 @@ def _totals(tender: Tender, offers: list[Offer], finals: list[FinalScore]) -> di
         if f.offer_id in notes:
             notes[f.offer_id][f.criterion] = f.score
     names = {c["name"] for c in criteria(tender)}
-    return {oid: scoring.weighted_total(n, criteria(tender)) for oid, n in notes.items() if names <= set(n)}
+    return {
+        oid: scoring.weighted_total(n, criteria(tender))
+        for oid, n in notes.items()
+        if names <= set(n)
+    }
 
 
 def ranking(*, session: Session, tender: Tender) -> list[dict]:
@@ -517,7 +752,9 @@ def ranking(*, session: Session, tender: Tender) -> list[dict]:
         rows = []
         for position, keys, total in scoring.rank(lots[lot]):
             for oid in sorted(keys, key=lambda k: by_id[k].supplier_name):
-                rows.append({"rank": position, "tied": len(keys) > 1, "offer": by_id[oid], "total": total})
+                rows.append(
+                    {"rank": position, "tied": len(keys) > 1, "offer": by_id[oid], "total": total}
+                )
         result.append({"lot": lot, "rows": rows})
     return result
 
@@ -535,17 +772,29 @@ def overview(*, session: Session, actor: Actor, tender_id: int) -> dict[str, Any
     for s in scores:
         people.setdefault(s.user_id, session.get(User, s.user_id))
     return {
-        "tender": tender, "rights": rights, "criteria": criteria(tender), "offers": offers,
-        "declarations": decls, "footprints": footprints, "assignments": team, "people": people,
-        "scores": scores, "finals": {(f.offer_id, f.criterion): f for f in final_scores(session=session, tender_id=tender.id)},
-        "proposals": proposals(session=session, tender=tender), "lock": lock_state(session=session, tender_id=tender.id),
-        "unlocks": unlocks(session=session, tender_id=tender.id), "ranking": ranking(session=session, tender=tender),
+        "tender": tender,
+        "rights": rights,
+        "criteria": criteria(tender),
+        "offers": offers,
+        "declarations": decls,
+        "footprints": footprints,
+        "assignments": team,
+        "people": people,
+        "scores": scores,
+        "finals": {
+            (f.offer_id, f.criterion): f for f in final_scores(session=session, tender_id=tender.id)
+        },
+        "proposals": proposals(session=session, tender=tender),
+        "lock": lock_state(session=session, tender_id=tender.id),
+        "unlocks": unlocks(session=session, tender_id=tender.id),
+        "ranking": ranking(session=session, tender=tender),
         "all_submitted": bool(team) and all(a.submitted_at for a in team),
         "reports": report_documents(session=session, tender_id=tender.id),
     }
 
 
 # --- charts ---------------------------------------------------------------------------------
+
 
 def _figure():
     import matplotlib
@@ -562,7 +811,13 @@ def footprint_chart(rows: list[tuple[str, float, float]]) -> bytes:
     fig, ax = plt.subplots(figsize=(7, 0.6 * max(len(rows), 2) + 1.2), dpi=110)
     labels = [r[0] for r in rows]
     ax.barh(labels, [r[1] for r in rows], color="#1f4fa3", label="usage")
-    ax.barh(labels, [r[2] for r in rows], left=[r[1] for r in rows], color="#8fa8d6", label="fabrication")
+    ax.barh(
+        labels,
+        [r[2] for r in rows],
+        left=[r[1] for r in rows],
+        color="#8fa8d6",
+        label="fabrication",
+    )
     ax.set_xlabel("kgCO2e par an (unité fonctionnelle du marché)")
     ax.invert_yaxis()
     ax.legend(loc="lower right", frameon=False)
@@ -606,17 +861,22 @@ def chart_png(*, session: Session, actor: Actor, tender_id: int, kind: str) -> b
                 rows.append((_label(o), f["kgco2e_per_year_use"], f["kgco2e_per_year_embodied"]))
         return footprint_chart(rows)
     if kind == "scores":
-        rows = [(_label(r["offer"]), r["total"]) for lot in ranking(session=session, tender=tender) for r in lot["rows"]]
+        rows = [
+            (_label(r["offer"]), r["total"])
+            for lot in ranking(session=session, tender=tender)
+            for r in lot["rows"]
+        ]
         return scores_chart(rows)
     raise NotFound("Graphique inconnu.")
 
 
 # --- report -------------------------------------------------------------------------------------
 
+
 def _fmt(value: float | None, digits: int = 2) -> str:
     if value is None:
         return "—"
-    if value != 0 and abs(value) < 10 ** -digits:
+    if value != 0 and abs(value) < 10**-digits:
         return f"{value:.2e}".replace(".", ",")
     return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
 
@@ -631,20 +891,52 @@ def report_spec(*, session: Session, actor: Actor, tender_id: int):
         raise Conflict("Le rapport d'analyse s'exporte une fois l'évaluation verrouillée.")
     blocks: list = [d.Toc(), d.Heading("Objet et méthode")]
     requests, tokens = tender.requests_per_year, tender.tokens_per_request
-    blocks.append(d.Paragraph(
-        f"Le présent rapport analyse les {len(view['offers'])} offres reçues pour le marché {tender.reference} "
-        f"« {tender.title} ». L'unité fonctionnelle fixée par le règlement de la consultation est de "
-        f"{requests or '—'} requêtes par an de {tokens or '—'} jetons produits chacune."))
+    blocks.append(
+        d.Paragraph(
+            f"Le présent rapport analyse les {len(view['offers'])} offres reçues pour le marché {tender.reference} "
+            f"« {tender.title} ». L'unité fonctionnelle fixée par le règlement de la consultation est de "
+            f"{requests or '—'} requêtes par an de {tokens or '—'} jetons produits chacune."
+        )
+    )
     blocks.append(d.Heading("Critères et méthodes de notation", 2))
-    blocks.append(d.Table(["Critère", "Nature", "Pondération (%)", "Note maximale", "Méthode"],
-                          [[c["name"], c.get("kind", ""), _fmt(float(c.get("weight") or 0), 0), _fmt(scoring.max_score(c), 0),
-                            {"hyperbolic": "meilleure offre / offre × note maximale", "log": "échelle logarithmique écrêtée",
-                             "thresholds": "seuils", "manual": "appréciation"}[scoring.method_of(c)]]
-                           for c in view["criteria"]], caption="Critères du règlement de la consultation"))
+    blocks.append(
+        d.Table(
+            ["Critère", "Nature", "Pondération (%)", "Note maximale", "Méthode"],
+            [
+                [
+                    c["name"],
+                    c.get("kind", ""),
+                    _fmt(float(c.get("weight") or 0), 0),
+                    _fmt(scoring.max_score(c), 0),
+                    {
+                        "hyperbolic": "meilleure offre / offre × note maximale",
+                        "log": "échelle logarithmique écrêtée",
+                        "thresholds": "seuils",
+                        "manual": "appréciation",
+                    }[scoring.method_of(c)],
+                ]
+                for c in view["criteria"]
+            ],
+            caption="Critères du règlement de la consultation",
+        )
+    )
     blocks.append(d.Heading("Offres reçues"))
-    blocks.append(d.Table(["Soumissionnaire", "SIREN", "Lot", "Prix (€ HT)", "Pièces"],
-                          [[o.supplier_name, o.siren or "—", o.lot or "—", _fmt(o.price), ", ".join(o.documents) or "—"]
-                           for o in view["offers"]], caption="Offres"))
+    blocks.append(
+        d.Table(
+            ["Soumissionnaire", "SIREN", "Lot", "Prix (€ HT)", "Pièces"],
+            [
+                [
+                    o.supplier_name,
+                    o.siren or "—",
+                    o.lot or "—",
+                    _fmt(o.price),
+                    ", ".join(o.documents) or "—",
+                ]
+                for o in view["offers"]
+            ],
+            caption="Offres",
+        )
+    )
     blocks.append(d.Heading("Empreinte environnementale"))
     blocks.append(d.Paragraph("Méthode : " + fp.FORMULA))
     rows, chart_rows = [], []
@@ -654,52 +946,135 @@ def report_spec(*, session: Session, actor: Actor, tender_id: int):
             rows.append([o.supplier_name, "—", "—", "—", "—", "—", "aucune déclaration"])
             continue
         chart_rows.append((_label(o), f["kgco2e_per_year_use"], f["kgco2e_per_year_embodied"]))
-        rows.append([o.supplier_name, _fmt(f["wh_per_request"], 3), _fmt(f["kgco2e_per_1000_requests"], 3),
-                     _fmt(f["kgco2e_per_year_use"]), _fmt(f["kgco2e_per_year_embodied"]), _fmt(f["water_l_per_year"], 0),
-                     f"énergie {f['energy_source']} ; mix {f['electricity_mix']['zone']}"])
-    blocks.append(d.Table(["Offre", "Wh/requête", "kgCO2e/1000 req.", "kgCO2e/an usage", "kgCO2e/an fabrication", "Eau L/an", "Remarques"],
-                          rows, caption="Empreinte par offre pour l'unité fonctionnelle"))
+        rows.append(
+            [
+                o.supplier_name,
+                _fmt(f["wh_per_request"], 3),
+                _fmt(f["kgco2e_per_1000_requests"], 3),
+                _fmt(f["kgco2e_per_year_use"]),
+                _fmt(f["kgco2e_per_year_embodied"]),
+                _fmt(f["water_l_per_year"], 0),
+                f"énergie {f['energy_source']} ; mix {f['electricity_mix']['zone']}",
+            ]
+        )
+    blocks.append(
+        d.Table(
+            [
+                "Offre",
+                "Wh/requête",
+                "kgCO2e/1000 req.",
+                "kgCO2e/an usage",
+                "kgCO2e/an fabrication",
+                "Eau L/an",
+                "Remarques",
+            ],
+            rows,
+            caption="Empreinte par offre pour l'unité fonctionnelle",
+        )
+    )
     decl_rows = []
     for o in view["offers"]:
         f = view["footprints"].get(o.id)
         if f:
-            decl_rows.append([o.supplier_name, ", ".join(f["declared"]) or "—",
-                              ", ".join(f"{k} = {f['values_used'].get(k, '—')}" for k in f["defaults_applied"]) or "—"])
-    blocks.append(d.Table(["Offre", "Valeurs déclarées", "Valeurs par défaut appliquées"], decl_rows,
-                          caption="Valeurs déclarées et valeurs par défaut (prudentes)"))
+            decl_rows.append(
+                [
+                    o.supplier_name,
+                    ", ".join(f["declared"]) or "—",
+                    ", ".join(
+                        f"{k} = {f['values_used'].get(k, '—')}" for k in f["defaults_applied"]
+                    )
+                    or "—",
+                ]
+            )
+    blocks.append(
+        d.Table(
+            ["Offre", "Valeurs déclarées", "Valeurs par défaut appliquées"],
+            decl_rows,
+            caption="Valeurs déclarées et valeurs par défaut (prudentes)",
+        )
+    )
     if chart_rows:
-        blocks.append(d.Image(footprint_chart(chart_rows), 15, "Émissions annuelles par offre (usage et fabrication)"))
+        blocks.append(
+            d.Image(
+                footprint_chart(chart_rows),
+                15,
+                "Émissions annuelles par offre (usage et fabrication)",
+            )
+        )
     blocks.append(d.Heading("Notes"))
     for o in view["offers"]:
         blocks.append(d.Heading(_label(o), 2))
-        blocks.append(d.Table(["Critère", "Note finale", "Justification"],
-                              [[c["name"], _fmt(view["finals"][(o.id, c["name"])].score) + f" / {_fmt(scoring.max_score(c), 0)}",
-                                view["finals"][(o.id, c["name"])].justification] for c in view["criteria"]],
-                              caption=f"Notes finales : {o.supplier_name}"))
-        indiv = [[view["people"][s.user_id].display_name, s.criterion, _fmt(s.score), s.comment]
-                 for s in view["scores"] if s.offer_id == o.id]
+        blocks.append(
+            d.Table(
+                ["Critère", "Note finale", "Justification"],
+                [
+                    [
+                        c["name"],
+                        _fmt(view["finals"][(o.id, c["name"])].score)
+                        + f" / {_fmt(scoring.max_score(c), 0)}",
+                        view["finals"][(o.id, c["name"])].justification,
+                    ]
+                    for c in view["criteria"]
+                ],
+                caption=f"Notes finales : {o.supplier_name}",
+            )
+        )
+        indiv = [
+            [view["people"][s.user_id].display_name, s.criterion, _fmt(s.score), s.comment]
+            for s in view["scores"]
+            if s.offer_id == o.id
+        ]
         if indiv:
-            blocks.append(d.Table(["Évaluateur", "Critère", "Note", "Commentaire"], indiv, caption="Notes des évaluateurs"))
+            blocks.append(
+                d.Table(
+                    ["Évaluateur", "Critère", "Note", "Commentaire"],
+                    indiv,
+                    caption="Notes des évaluateurs",
+                )
+            )
     blocks.append(d.Heading("Classement"))
     score_rows = []
     for lot in view["ranking"]:
-        blocks.append(d.Table(["Rang", "Soumissionnaire", "Note pondérée"],
-                              [[f"{r['rank']}" + (" (ex æquo)" if r["tied"] else ""), r["offer"].supplier_name, _fmt(r["total"])]
-                               for r in lot["rows"]], caption=f"Classement{' du lot ' + lot['lot'] if lot['lot'] else ''}"))
+        blocks.append(
+            d.Table(
+                ["Rang", "Soumissionnaire", "Note pondérée"],
+                [
+                    [
+                        f"{r['rank']}" + (" (ex æquo)" if r["tied"] else ""),
+                        r["offer"].supplier_name,
+                        _fmt(r["total"]),
+                    ]
+                    for r in lot["rows"]
+                ],
+                caption=f"Classement{' du lot ' + lot['lot'] if lot['lot'] else ''}",
+            )
+        )
         score_rows += [(_label(r["offer"]), r["total"]) for r in lot["rows"]]
     if score_rows:
         blocks.append(d.Image(scores_chart(score_rows), 15, "Notes pondérées finales"))
     lock = view["lock"]
     lead = session.get(User, lock.locked_by) if lock.locked_by else None
-    blocks.append(d.Paragraph(f"Évaluation verrouillée le {lock.locked_at:%d/%m/%Y} par {lead.display_name if lead else '—'}."))
+    blocks.append(
+        d.Paragraph(
+            f"Évaluation verrouillée le {lock.locked_at:%d/%m/%Y} par {lead.display_name if lead else '—'}."
+        )
+    )
     for u in view["unlocks"]:
         blocks.append(d.Bullet(f"Déverrouillage du {u.at:%d/%m/%Y} : {u.reason}"))
-    return d.DocumentSpec(title="Rapport d'analyse des offres", subtitle=tender.title, buyer=tender.buyer,
-                          reference=tender.reference, piece="Rapport d'analyse des offres (RAO)",
-                          date=date.today().strftime("%d/%m/%Y"), blocks=blocks)
+    return d.DocumentSpec(
+        title="Rapport d'analyse des offres",
+        subtitle=tender.title,
+        buyer=tender.buyer,
+        reference=tender.reference,
+        piece="Rapport d'analyse des offres (RAO)",
+        date=date.today().strftime("%d/%m/%Y"),
+        blocks=blocks,
+    )
 
 
-def export_report(*, session: Session, actor: Actor, tender_id: int, fmt: str, out_dir: str | Path) -> tuple[TenderDocument, Path]:
+def export_report(
+    *, session: Session, actor: Actor, tender_id: int, fmt: str, out_dir: str | Path
+) -> tuple[TenderDocument, Path]:
     """Write the RAO (docx or odt) into out_dir, record it as a tender document, audited."""
     from procure import documents as d
 
@@ -712,55 +1087,131 @@ def export_report(*, session: Session, actor: Actor, tender_id: int, fmt: str, o
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
     path = out_dir / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', tender.reference)}-RAO-{stamp}.{fmt}"
     sha = (d.write_docx if fmt == "docx" else d.write_odt)(spec, path)
-    doc = TenderDocument(tender_id=tender.id, piece="RAO", format=fmt, filename=path.name, sha256=sha,
-                         manifest=[], created_by=actor.user_id, body_text=d.read_text(path)[:100_000])
+    doc = TenderDocument(
+        tender_id=tender.id,
+        piece="RAO",
+        format=fmt,
+        filename=path.name,
+        sha256=sha,
+        manifest=[],
+        created_by=actor.user_id,
+        body_text=d.read_text(path)[:100_000],
+    )
     session.add(doc)
     session.flush()
-    audit.record(session, actor, "evaluation.report_export", record_type="tender_document", record_id=doc.id,
-                 details={"tender": tender.reference, "format": fmt, "sha256": sha, "filename": path.name})
+    audit.record(
+        session,
+        actor,
+        "evaluation.report_export",
+        record_type="tender_document",
+        record_id=doc.id,
+        details={"tender": tender.reference, "format": fmt, "sha256": sha, "filename": path.name},
+    )
     session.commit()
     return doc, path
 
 
 def report_documents(*, session: Session, tender_id: int) -> list[TenderDocument]:
-    return list(session.exec(select(TenderDocument).where(TenderDocument.tender_id == tender_id, TenderDocument.piece == "RAO")
-                             .order_by(TenderDocument.id.desc())).all())
+    return list(
+        session.exec(
+            select(TenderDocument)
+            .where(TenderDocument.tender_id == tender_id, TenderDocument.piece == "RAO")
+            .order_by(TenderDocument.id.desc())
+        ).all()
+    )
 
 
 # --- landing page and demo ------------------------------------------------------------------------
+
 
 def pending_work(*, session: Session, user: User) -> list[dict]:
     if not user.has_role("evaluator", "buyer", "admin"):
         return []
     actor = Actor.of(user)
     items = []
-    for a in session.exec(select(EvaluatorAssignment).where(EvaluatorAssignment.user_id == user.id)).all():
+    for a in session.exec(
+        select(EvaluatorAssignment).where(EvaluatorAssignment.user_id == user.id)
+    ).all():
         tender = session.get(Tender, a.tender_id)
         state = lock_state(session=session, tender_id=a.tender_id).status
         if state == "locked":
             continue
         if not a.submitted_at:
-            items.append({"label": f"{tender.reference} : noter les offres", "url": f"/evaluation/{tender.id}", "badge": "open"})
+            items.append(
+                {
+                    "label": f"{tender.reference} : noter les offres",
+                    "url": f"/evaluation/{tender.id}",
+                    "badge": "open",
+                }
+            )
         elif a.lead:
-            items.append({"label": f"{tender.reference} : arrêter les notes finales", "url": f"/evaluation/{tender.id}", "badge": "submitted"})
+            items.append(
+                {
+                    "label": f"{tender.reference} : arrêter les notes finales",
+                    "url": f"/evaluation/{tender.id}",
+                    "badge": "submitted",
+                }
+            )
     if user.has_role("buyer", "admin"):
         for t in visible_tenders(session=session, actor=actor):
-            if not assignments(session=session, tender_id=t.id) and list_offers(session=session, tender_id=t.id):
-                items.append({"label": f"{t.reference} : désigner les évaluateurs", "url": f"/evaluation/{t.id}", "badge": "draft"})
+            if not assignments(session=session, tender_id=t.id) and list_offers(
+                session=session, tender_id=t.id
+            ):
+                items.append(
+                    {
+                        "label": f"{t.reference} : désigner les évaluateurs",
+                        "url": f"/evaluation/{t.id}",
+                        "badge": "draft",
+                    }
+                )
     return [{"title": "Évaluations", "items": items, "empty": "Aucune évaluation en attente."}]
 
 
 DEMO_OFFERS = [
-    ("Numérique Sobre SAS", "552100554", 182_000.0,
-     {"model_total_parameters": 8_000_000_000, "quantization_bits": 8, "gpu_model": "NVIDIA L40S", "gpu_count": 1,
-      "hardware_lifetime_years": 5, "country": "FRA", "pue": 1.25, "wue": 0.3, "renewable_share": 0.9,
-      "renewable_instrument": "PPA", "labels": ["Climate Neutral Data Centre Pact"],
-      "evidence": "Mesures trimestrielles, démarche AFNOR Spec 2314."}),
-    ("Grands Modèles Conseil", "732829320", 149_000.0,
-     {"model_total_parameters": 141_000_000_000, "model_active_parameters": 39_000_000_000, "country": "USA", "pue": 1.4}),
-    ("IA Territoriale", "443061841", 165_000.0,
-     {"model_total_parameters": 24_000_000_000, "country": "SWE", "pue": 1.15, "wue": 0.2, "renewable_share": 1.0,
-      "measured_wh_per_1000_requests": 120.0, "measurement_method": "Compteurs PDU, moyenne sur 3 mois"}),
+    (
+        "Numérique Sobre SAS",
+        "552100554",
+        182_000.0,
+        {
+            "model_total_parameters": 8_000_000_000,
+            "quantization_bits": 8,
+            "gpu_model": "NVIDIA L40S",
+            "gpu_count": 1,
+            "hardware_lifetime_years": 5,
+            "country": "FRA",
+            "pue": 1.25,
+            "wue": 0.3,
+            "renewable_share": 0.9,
+            "renewable_instrument": "PPA",
+            "labels": ["Climate Neutral Data Centre Pact"],
+            "evidence": "Mesures trimestrielles, démarche AFNOR Spec 2314.",
+        },
+    ),
+    (
+        "Grands Modèles Conseil",
+        "732829320",
+        149_000.0,
+        {
+            "model_total_parameters": 141_000_000_000,
+            "model_active_parameters": 39_000_000_000,
+            "country": "USA",
+            "pue": 1.4,
+        },
+    ),
+    (
+        "IA Territoriale",
+        "443061841",
+        165_000.0,
+        {
+            "model_total_parameters": 24_000_000_000,
+            "country": "SWE",
+            "pue": 1.15,
+            "wue": 0.2,
+            "renewable_share": 1.0,
+            "measured_wh_per_1000_requests": 120.0,
+            "measurement_method": "Compteurs PDU, moyenne sur 3 mois",
+        },
+    ),
 ]
 
 
@@ -772,20 +1223,45 @@ def demo(*, engine: Engine, users: dict[str, User], echo: Callable[[str], None])
     if not buyer:
         return
     with session_scope(engine) as session:
-        tender = session.exec(select(Tender).where(Tender.owner_id == buyer.id).order_by(Tender.id)).first()
+        tender = session.exec(
+            select(Tender).where(Tender.owner_id == buyer.id).order_by(Tender.id)
+        ).first()
         if tender is None:
             return
         if list_offers(session=session, tender_id=tender.id):
             return
         actor = Actor.of(session.get(User, buyer.id), "demo")
-        lot = str(tender.lots[0].get("number")) if tender.lots and isinstance(tender.lots[0], dict) else ""
+        lot = (
+            str(tender.lots[0].get("number"))
+            if tender.lots and isinstance(tender.lots[0], dict)
+            else ""
+        )
         for name, siren, price, decl in DEMO_OFFERS:
-            offer = add_offer(session=session, actor=actor, tender_id=tender.id, supplier_name=name, siren=siren,
-                              lot=lot, price=price, documents=["Acte d'engagement", "Mémoire technique"])
+            offer = add_offer(
+                session=session,
+                actor=actor,
+                tender_id=tender.id,
+                supplier_name=name,
+                siren=siren,
+                lot=lot,
+                price=price,
+                documents=["Acte d'engagement", "Mémoire technique"],
+            )
             if tender.requests_per_year and tender.tokens_per_request:
-                save_declaration(session=session, actor=actor, offer_id=offer.id, data=decl, source="démonstration")
+                save_declaration(
+                    session=session,
+                    actor=actor,
+                    offer_id=offer.id,
+                    data=decl,
+                    source="démonstration",
+                )
         evaluators = [users[k] for k in ("evaluator", "evaluator2") if k in users]
         if evaluators:
-            assign_evaluators(session=session, actor=actor, tender_id=tender.id,
-                              user_ids=[u.id for u in evaluators], lead_id=evaluators[0].id)
+            assign_evaluators(
+                session=session,
+                actor=actor,
+                tender_id=tender.id,
+                user_ids=[u.id for u in evaluators],
+                lead_id=evaluators[0].id,
+            )
     echo(f"Évaluation : {len(DEMO_OFFERS)} offres et leurs déclarations sur {tender.reference}.")

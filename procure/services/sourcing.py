@@ -38,8 +38,11 @@ from sourcing.models import (
 )
 from sourcing.normalise import department_of
 
-FORMAT_LABELS = {"decp": "DECP (JSON, format 1 ou 2)", "sirene": "Extrait SIRENE (CSV)",
-                 "csv": "Liste de fournisseurs de l'acheteur (CSV)"}
+FORMAT_LABELS = {
+    "decp": "DECP (JSON, format 1 ou 2)",
+    "sirene": "Extrait SIRENE (CSV)",
+    "csv": "Liste de fournisseurs de l'acheteur (CSV)",
+}
 NO_COMPETITION = ("sans publicité", "sans publicite", "sans mise en concurrence", "négociée sans")
 
 
@@ -50,13 +53,18 @@ def label(s: Supplier) -> str:
 # ---------------------------------------------------------------- import
 
 
-def import_data(*, session: Session, actor: Actor, data: bytes, fmt: str, filename: str,
-                progress=None) -> dict:
+def import_data(
+    *, session: Session, actor: Actor, data: bytes, fmt: str, filename: str, progress=None
+) -> dict:
     """Import one file: valid rows are written, rejected rows reported; one audit event."""
     if fmt not in FORMATS:
-        raise ValidationError(f"Format inconnu : {fmt}.", fields={"format": f"Choisissez : {', '.join(FORMATS)}."})
+        raise ValidationError(
+            f"Format inconnu : {fmt}.", fields={"format": f"Choisissez : {', '.join(FORMATS)}."}
+        )
     if not data:
-        raise ValidationError(f"{filename} : fichier vide.", fields={"fichier": "Le fichier est vide."})
+        raise ValidationError(
+            f"{filename} : fichier vide.", fields={"fichier": "Le fichier est vide."}
+        )
     try:
         source, rows = read_rows(data, fmt, filename)
     except ImportFormatError as exc:
@@ -67,9 +75,15 @@ def import_data(*, session: Session, actor: Actor, data: bytes, fmt: str, filena
     proposals = _propose_merges(session, report.supplier_ids)
     result = report.as_dict()
     result["merge_proposals"] = proposals
-    audit.record(session, actor, "sourcing.import", record_type="import", record_id=filename[:80],
-                 details={k: v for k, v in result.items() if k not in ("rejected_rows", "warnings")}
-                 | {"rejected_rows": result["rejected_rows"][:50]})
+    audit.record(
+        session,
+        actor,
+        "sourcing.import",
+        record_type="import",
+        record_id=filename[:80],
+        details={k: v for k, v in result.items() if k not in ("rejected_rows", "warnings")}
+        | {"rejected_rows": result["rejected_rows"][:50]},
+    )
     session.commit()
     if progress:
         progress(len(rows), len(rows), "import terminé")
@@ -78,9 +92,13 @@ def import_data(*, session: Session, actor: Actor, data: bytes, fmt: str, filena
 
 def _propose_merges(session: Session, touched: set[int]) -> int:
     """Suppliers without SIREN that look like another supplier become merge proposals."""
-    new = [s for s in session.exec(select(Supplier).where(Supplier.siren.is_(None),
-                                                          Supplier.merged_into_id.is_(None))).all()
-           if s.id in touched]
+    new = [
+        s
+        for s in session.exec(
+            select(Supplier).where(Supplier.siren.is_(None), Supplier.merged_into_id.is_(None))
+        ).all()
+        if s.id in touched
+    ]
     if not new:
         return 0
     index = _name_index(session)
@@ -89,8 +107,14 @@ def _propose_merges(session: Session, touched: set[int]) -> int:
     for source_id, target_id, score in duplicate_pairs(index, candidates=[s.id for s in new]):
         if (source_id, target_id) in existing:
             continue
-        session.add(MergeProposal(source_id=source_id, target_id=target_id, score=score,
-                                  reason="noms très proches (rapidfuzz, mots rares pondérés)"))
+        session.add(
+            MergeProposal(
+                source_id=source_id,
+                target_id=target_id,
+                score=score,
+                reason="noms très proches (rapidfuzz, mots rares pondérés)",
+            )
+        )
         existing.add((source_id, target_id))
         count += 1
     session.flush()
@@ -101,8 +125,11 @@ def _name_index(session: Session) -> NameIndex:
     entries = []
     for s in session.exec(select(Supplier).where(Supplier.merged_into_id.is_(None))).all():
         entries.append(Entry(s.id, label(s), s.normalized_name, s.department, s.siren or ""))
-    for n, s in session.exec(select(SupplierName, Supplier).join(Supplier, Supplier.id == SupplierName.supplier_id)
-                             .where(Supplier.merged_into_id.is_(None))).all():
+    for n, s in session.exec(
+        select(SupplierName, Supplier)
+        .join(Supplier, Supplier.id == SupplierName.supplier_id)
+        .where(Supplier.merged_into_id.is_(None))
+    ).all():
         if n.normalized and n.normalized != s.normalized_name:
             entries.append(Entry(s.id, n.name, n.normalized, s.department, s.siren or ""))
     return NameIndex(entries)
@@ -116,8 +143,14 @@ def _import_job(*, session: Session, params: dict, progress, actor: Actor) -> di
     finally:
         if params.get("delete_after"):
             path.unlink(missing_ok=True)
-    return import_data(session=session, actor=actor, data=data, fmt=params["format"],
-                       filename=params.get("filename") or path.name, progress=progress)
+    return import_data(
+        session=session,
+        actor=actor,
+        data=data,
+        fmt=params["format"],
+        filename=params.get("filename") or path.name,
+        progress=progress,
+    )
 
 
 def save_upload(*, upload_dir: str, filename: str, data: bytes) -> str:
@@ -133,13 +166,22 @@ def save_upload(*, upload_dir: str, filename: str, data: bytes) -> str:
 # ---------------------------------------------------------------- index
 
 
-def sync_index(*, session: Session, actor: Actor, model, uri: str, rebuild: bool = False,
-               progress=None) -> dict:
+def sync_index(
+    *, session: Session, actor: Actor, model, uri: str, rebuild: bool = False, progress=None
+) -> dict:
     """Bring the LanceDB index in line with the database (embeds only changed profiles)."""
-    result = lindex.sync_index(session, uri=uri, embed=model.embed, rebuild=rebuild, progress=progress)
+    result = lindex.sync_index(
+        session, uri=uri, embed=model.embed, rebuild=rebuild, progress=progress
+    )
     result["model"] = _model_info(model)
-    audit.record(session, actor, "sourcing.index", record_type="index", record_id=lindex.TABLE,
-                 details=result | {"rebuild": rebuild})
+    audit.record(
+        session,
+        actor,
+        "sourcing.index",
+        record_type="index",
+        record_id=lindex.TABLE,
+        details=result | {"rebuild": rebuild},
+    )
     session.commit()
     return result
 
@@ -152,11 +194,21 @@ def _model_info(model) -> dict:
 def _index_job(*, session: Session, params: dict, progress, actor: Actor) -> dict:
     from procure.model import ModelProvider
 
-    provider = ModelProvider(path=params.get("model_path"), url=params.get("model_url"),
-                             name=params.get("model_name"), instance_path=params["instance_path"])
+    provider = ModelProvider(
+        path=params.get("model_path"),
+        url=params.get("model_url"),
+        name=params.get("model_name"),
+        instance_path=params["instance_path"],
+    )
     model = _PROVIDERS.get(params["instance_path"]) or provider.get()
-    return sync_index(session=session, actor=actor, model=model, uri=params["uri"],
-                      rebuild=bool(params.get("rebuild")), progress=progress)
+    return sync_index(
+        session=session,
+        actor=actor,
+        model=model,
+        uri=params["uri"],
+        rebuild=bool(params.get("rebuild")),
+        progress=progress,
+    )
 
 
 # The web app registers its model here so that jobs reuse the loaded model instead of loading it.
@@ -170,9 +222,21 @@ def register_model(instance_path: str, model) -> None:
 # ---------------------------------------------------------------- search
 
 
-def search(*, session: Session, actor: Actor, model, uri: str, need: str, cpv: str = "",
-           department: str = "", size: str = "", certifications: list[str] | None = None,
-           limit: int = 10, judge: int = 0, weights: dict | None = None) -> SourcingSearch:
+def search(
+    *,
+    session: Session,
+    actor: Actor,
+    model,
+    uri: str,
+    need: str,
+    cpv: str = "",
+    department: str = "",
+    size: str = "",
+    certifications: list[str] | None = None,
+    limit: int = 10,
+    judge: int = 0,
+    weights: dict | None = None,
+) -> SourcingSearch:
     """Hybrid search + score, evidence and signals; optional model judgement of the top K."""
     need = " ".join((need or "").split())
     errors = {}
@@ -193,28 +257,56 @@ def search(*, session: Session, actor: Actor, model, uri: str, need: str, cpv: s
     table = lindex.open_table(uri)
     if table is None:
         raise Conflict("L'index des fournisseurs n'existe pas encore : lancez « procure index ».")
-    q = lsearch.Query(need=need, cpv=cpv.replace("-", ""), department=department_of(department) if department else "",
-                      size=size, certifications=certifications or [], limit=limit)
+    q = lsearch.Query(
+        need=need,
+        cpv=cpv.replace("-", ""),
+        department=department_of(department) if department else "",
+        size=size,
+        certifications=certifications or [],
+        limit=limit,
+    )
     out = lsearch.search(table, q, embed=model.embed, weights=weights)
     results = out["results"]
     _add_evidence(session, results, out["cpv_classes"])
     record = SourcingSearch(
-        need=need, filters={"cpv": q.cpv, "departement": q.department, "taille": size,
-                            "certifications": q.certifications, "limit": limit},
-        weights=out["weights"], method={"candidates": lsearch.CANDIDATES, "retrieved": out["candidates"],
-                                        "components": lsearch.COMPONENTS,
-                                        "judge_max_weight": lsearch.JUDGE_MAX_WEIGHT},
-        model=_model_info(model), cpv_classes=out["cpv_classes"], results=results,
+        need=need,
+        filters={
+            "cpv": q.cpv,
+            "departement": q.department,
+            "taille": size,
+            "certifications": q.certifications,
+            "limit": limit,
+        },
+        weights=out["weights"],
+        method={
+            "candidates": lsearch.CANDIDATES,
+            "retrieved": out["candidates"],
+            "components": lsearch.COMPONENTS,
+            "judge_max_weight": lsearch.JUDGE_MAX_WEIGHT,
+        },
+        model=_model_info(model),
+        cpv_classes=out["cpv_classes"],
+        results=results,
         created_by=actor.user_id,
     )
     session.add(record)
     session.flush()
     if judge:
         _judge_top(session, record, model, judge)
-    audit.record(session, actor, "sourcing.search", record_type="sourcing_search", record_id=record.id,
-                 details={"need": need, "filters": record.filters, "model": record.model,
-                          "results": [r["siren"] or r["supplier_id"] for r in record.results],
-                          "judged": record.judged})
+    audit.record(
+        session,
+        actor,
+        "sourcing.search",
+        record_type="sourcing_search",
+        record_id=record.id,
+        details={
+            "need": need,
+            "filters": record.filters,
+            "model": record.model,
+            "results": [r["siren"] or r["supplier_id"] for r in record.results],
+            "judged": record.judged,
+        },
+    )
     session.commit()
     return record
 
@@ -224,8 +316,11 @@ def _add_evidence(session: Session, results: list[dict], classes: list[dict]) ->
     if not ids:
         return
     contracts: dict[int, list[PastContract]] = {}
-    for c in session.exec(select(PastContract).where(PastContract.supplier_id.in_(ids))
-                          .order_by(PastContract.notified_on.desc(), PastContract.id)).all():
+    for c in session.exec(
+        select(PastContract)
+        .where(PastContract.supplier_id.in_(ids))
+        .order_by(PastContract.notified_on.desc(), PastContract.id)
+    ).all():
         contracts.setdefault(c.supplier_id, []).append(c)
     suppliers = {s.id: s for s in session.exec(select(Supplier).where(Supplier.id.in_(ids))).all()}
     prefixes = [c["prefix"] for c in classes]
@@ -233,9 +328,17 @@ def _add_evidence(session: Session, results: list[dict], classes: list[dict]) ->
         cs = contracts.get(r["supplier_id"], [])
         matching = [c for c in cs if any(c.cpv.startswith(p) for p in prefixes)]
         shown = (matching or cs)[:3]
-        r["evidence"] = [{"object": c.object, "cpv": c.cpv, "buyer": c.buyer_name,
-                          "date": c.notified_on.isoformat() if c.notified_on else "",
-                          "amount": c.amount, "matches_cpv": c in matching} for c in shown]
+        r["evidence"] = [
+            {
+                "object": c.object,
+                "cpv": c.cpv,
+                "buyer": c.buyer_name,
+                "date": c.notified_on.isoformat() if c.notified_on else "",
+                "amount": c.amount,
+                "matches_cpv": c in matching,
+            }
+            for c in shown
+        ]
         r["signals"] = signals(cs)
         s = suppliers.get(r["supplier_id"])
         if s:
@@ -249,23 +352,38 @@ def _add_evidence(session: Session, results: list[dict], classes: list[dict]) ->
 def signals(contracts: list[PastContract]) -> list[str]:
     """Signals, not proof: one buyer's share of the contracts, contracts without competition."""
     out = []
-    buyers = Counter(c.buyer_siret or c.buyer_name for c in contracts if c.buyer_siret or c.buyer_name)
+    buyers = Counter(
+        c.buyer_siret or c.buyer_name for c in contracts if c.buyer_siret or c.buyer_name
+    )
     if len(contracts) >= 3 and buyers:
         buyer, n = buyers.most_common(1)[0]
         if n / len(contracts) >= 0.6:
-            name = next((c.buyer_name for c in contracts if (c.buyer_siret or c.buyer_name) == buyer), buyer)
-            out.append(f"{n} de ses {len(contracts)} marchés connus viennent d'un même acheteur ({name})")
-    alone = [c for c in contracts if c.offers_received == 1
-             or any(k in (c.procedure or "").lower() for k in NO_COMPETITION)]
+            name = next(
+                (c.buyer_name for c in contracts if (c.buyer_siret or c.buyer_name) == buyer), buyer
+            )
+            out.append(
+                f"{n} de ses {len(contracts)} marchés connus viennent d'un même acheteur ({name})"
+            )
+    alone = [
+        c
+        for c in contracts
+        if c.offers_received == 1 or any(k in (c.procedure or "").lower() for k in NO_COMPETITION)
+    ]
     if alone:
-        out.append(f"{len(alone)} marché(s) sans mise en concurrence ou avec une seule offre, selon les données")
+        out.append(
+            f"{len(alone)} marché(s) sans mise en concurrence ou avec une seule offre, selon les données"
+        )
     return out
 
 
 def _supplier_text(session: Session, supplier_id: int) -> str:
     s = session.get(Supplier, supplier_id)
-    objects = session.exec(select(PastContract.object).where(PastContract.supplier_id == supplier_id)
-                           .order_by(PastContract.notified_on.desc()).limit(5)).all()
+    objects = session.exec(
+        select(PastContract.object)
+        .where(PastContract.supplier_id == supplier_id)
+        .order_by(PastContract.notified_on.desc())
+        .limit(5)
+    ).all()
     parts = [s.description, *objects]
     return " ; ".join(p for p in parts if p)
 
@@ -276,15 +394,29 @@ def _judge_top(session: Session, record: SourcingSearch, model, k: int) -> None:
     for r in results[:k]:
         s = session.get(Supplier, r["supplier_id"])
         verdict = ljudge.judge(model, record.need, label(s), _supplier_text(session, s.id))
-        session.add(SourcingJudgement(search_id=record.id, supplier_id=s.id, fit=verdict["fit"],
-                                      reasons=verdict["reasons"], concerns=verdict["concerns"],
-                                      injection_flags=verdict["injection_flags"], prompt=verdict["prompt"],
-                                      raw=verdict["raw"], model=_model_info(model)))
-        r["judgement"] = {k2: verdict[k2] for k2 in ("fit", "reasons", "concerns", "injection_flags")}
+        session.add(
+            SourcingJudgement(
+                search_id=record.id,
+                supplier_id=s.id,
+                fit=verdict["fit"],
+                reasons=verdict["reasons"],
+                concerns=verdict["concerns"],
+                injection_flags=verdict["injection_flags"],
+                prompt=verdict["prompt"],
+                raw=verdict["raw"],
+                model=_model_info(model),
+            )
+        )
+        r["judgement"] = {
+            k2: verdict[k2] for k2 in ("fit", "reasons", "concerns", "injection_flags")
+        }
         judgements[s.id] = verdict["fit"]
     for r in results:
         if r["supplier_id"] in judgements:
-            r["components"] = {**r["components"], "jugement": round(judgements[r["supplier_id"]] / 4, 4)}
+            r["components"] = {
+                **r["components"],
+                "jugement": round(judgements[r["supplier_id"]] / 4, 4),
+            }
             r["score"] = lsearch.weighted(r["components"], record.weights)
     results.sort(key=lambda r: (-r["score"], r["name"], r["supplier_id"]))
     record.results = results
@@ -292,14 +424,24 @@ def _judge_top(session: Session, record: SourcingSearch, model, k: int) -> None:
     session.add(record)
 
 
-def judge_search(*, session: Session, actor: Actor, model, search_id: int, k: int) -> SourcingSearch:
+def judge_search(
+    *, session: Session, actor: Actor, model, search_id: int, k: int
+) -> SourcingSearch:
     """Judge the top K of a persisted search (the UI's button, run as a job)."""
     record = get_search(session=session, search_id=search_id)
     if not 1 <= k <= 10:
-        raise ValidationError("Le jugement porte sur 1 à 10 résultats.", fields={"k": "Entre 1 et 10."})
+        raise ValidationError(
+            "Le jugement porte sur 1 à 10 résultats.", fields={"k": "Entre 1 et 10."}
+        )
     _judge_top(session, record, model, k)
-    audit.record(session, actor, "sourcing.judge", record_type="sourcing_search", record_id=record.id,
-                 details={"k": k, "model": _model_info(model)})
+    audit.record(
+        session,
+        actor,
+        "sourcing.judge",
+        record_type="sourcing_search",
+        record_id=record.id,
+        details={"k": k, "model": _model_info(model)},
+    )
     session.commit()
     return record
 
@@ -308,11 +450,19 @@ def judge_search(*, session: Session, actor: Actor, model, search_id: int, k: in
 def _judge_job(*, session: Session, params: dict, progress, actor: Actor) -> dict:
     from procure.model import ModelProvider
 
-    model = _PROVIDERS.get(params["instance_path"]) or ModelProvider(
-        path=params.get("model_path"), url=params.get("model_url"), name=params.get("model_name"),
-        instance_path=params["instance_path"]).get()
+    model = (
+        _PROVIDERS.get(params["instance_path"])
+        or ModelProvider(
+            path=params.get("model_path"),
+            url=params.get("model_url"),
+            name=params.get("model_name"),
+            instance_path=params["instance_path"],
+        ).get()
+    )
     progress(0, params["k"], "jugement en cours")
-    record = judge_search(session=session, actor=actor, model=model, search_id=params["search_id"], k=params["k"])
+    record = judge_search(
+        session=session, actor=actor, model=model, search_id=params["search_id"], k=params["k"]
+    )
     return {"search_id": record.id, "judged": record.judged}
 
 
@@ -324,16 +474,33 @@ def get_search(*, session: Session, search_id: int) -> SourcingSearch:
 
 
 def recent_searches(*, session: Session, limit: int = 10) -> list[SourcingSearch]:
-    return list(session.exec(select(SourcingSearch).order_by(SourcingSearch.id.desc()).limit(limit)).all())
+    return list(
+        session.exec(select(SourcingSearch).order_by(SourcingSearch.id.desc()).limit(limit)).all()
+    )
 
 
 def search_json(record: SourcingSearch) -> dict:
-    return {"id": record.id, "need": record.need, "filters": record.filters, "weights": record.weights,
-            "model": record.model, "cpv_classes": record.cpv_classes,
-            "results": [{"siren": r["siren"], "name": r["name"], "score": r["score"],
-                         "components": r["components"], "evidence": r.get("evidence", []),
-                         "signals": r.get("signals", []), "judgement": r.get("judgement"),
-                         "supplier_id": r["supplier_id"]} for r in record.results]}
+    return {
+        "id": record.id,
+        "need": record.need,
+        "filters": record.filters,
+        "weights": record.weights,
+        "model": record.model,
+        "cpv_classes": record.cpv_classes,
+        "results": [
+            {
+                "siren": r["siren"],
+                "name": r["name"],
+                "score": r["score"],
+                "components": r["components"],
+                "evidence": r.get("evidence", []),
+                "signals": r.get("signals", []),
+                "judgement": r.get("judgement"),
+                "supplier_id": r["supplier_id"],
+            }
+            for r in record.results
+        ],
+    }
 
 
 # ---------------------------------------------------------------- matching and merges
@@ -344,14 +511,23 @@ def match_name(*, session: Session, name: str, department: str = "", limit: int 
         raise ValidationError("Nom à rechercher vide.", fields={"name": "Indiquez un nom."})
     index = _name_index(session)
     seen: dict[int, dict] = {}
-    for e, score in index.match(name, department=department_of(department) if department else "", limit=limit * 2):
+    for e, score in index.match(
+        name, department=department_of(department) if department else "", limit=limit * 2
+    ):
         if e.key not in seen:
-            seen[e.key] = {"supplier_id": e.key, "siren": e.siren, "name": e.name, "score": score,
-                           "department": e.department}
+            seen[e.key] = {
+                "supplier_id": e.key,
+                "siren": e.siren,
+                "name": e.name,
+                "score": score,
+                "department": e.department,
+            }
     return list(seen.values())[:limit]
 
 
-def merge_proposals(*, session: Session, status: str | None = "proposed") -> list[tuple[MergeProposal, Supplier, Supplier]]:
+def merge_proposals(
+    *, session: Session, status: str | None = "proposed"
+) -> list[tuple[MergeProposal, Supplier, Supplier]]:
     query = select(MergeProposal).order_by(MergeProposal.id)
     if status:
         query = query.where(MergeProposal.status == status)
@@ -361,7 +537,9 @@ def merge_proposals(*, session: Session, status: str | None = "proposed") -> lis
     return out
 
 
-def decide_merge(*, session: Session, actor: Actor, proposal_id: int, decision: str) -> MergeProposal:
+def decide_merge(
+    *, session: Session, actor: Actor, proposal_id: int, decision: str
+) -> MergeProposal:
     """accept (merge source into target), reject, or undo an accepted merge."""
     m = session.get(MergeProposal, proposal_id)
     if not m:
@@ -373,9 +551,18 @@ def decide_merge(*, session: Session, actor: Actor, proposal_id: int, decision: 
         raise Conflict(f"Cette proposition est déjà « {m.status} ».")
     source, target = session.get(Supplier, m.source_id), session.get(Supplier, m.target_id)
     if decision == "accept":
-        contracts = session.exec(select(PastContract).where(PastContract.supplier_id == source.id)).all()
-        names = session.exec(select(SupplierName).where(SupplierName.supplier_id == source.id)).all()
-        target_names = {n.name for n in session.exec(select(SupplierName).where(SupplierName.supplier_id == target.id)).all()}
+        contracts = session.exec(
+            select(PastContract).where(PastContract.supplier_id == source.id)
+        ).all()
+        names = session.exec(
+            select(SupplierName).where(SupplierName.supplier_id == source.id)
+        ).all()
+        target_names = {
+            n.name
+            for n in session.exec(
+                select(SupplierName).where(SupplierName.supplier_id == target.id)
+            ).all()
+        }
         moved_names = []
         for c in contracts:
             c.supplier_id = target.id
@@ -385,11 +572,19 @@ def decide_merge(*, session: Session, actor: Actor, proposal_id: int, decision: 
                 n.supplier_id = target.id
                 session.add(n)
                 moved_names.append(n.id)
-        m.moved = {"contracts": [c.id for c in contracts], "names": moved_names,
-                   "target_before": {"description": target.description, "certifications": target.certifications}}
+        m.moved = {
+            "contracts": [c.id for c in contracts],
+            "names": moved_names,
+            "target_before": {
+                "description": target.description,
+                "certifications": target.certifications,
+            },
+        }
         if source.description and not target.description:
             target.description = source.description
-        target.certifications = sorted(set(target.certifications or []) | set(source.certifications or []))
+        target.certifications = sorted(
+            set(target.certifications or []) | set(source.certifications or [])
+        )
         source.merged_into_id = target.id
         m.status = "merged"
     elif decision == "reject":
@@ -412,9 +607,19 @@ def decide_merge(*, session: Session, actor: Actor, proposal_id: int, decision: 
         m.status = "undone"
     m.decided_by, m.decided_at = actor.user_id, datetime.now(UTC)
     session.add_all([m, source, target])
-    audit.record(session, actor, f"sourcing.merge_{decision}", record_type="supplier_merge", record_id=m.id,
-                 details={"source": source.id, "target": target.id, "source_name": label(source),
-                          "target_name": label(target)})
+    audit.record(
+        session,
+        actor,
+        f"sourcing.merge_{decision}",
+        record_type="supplier_merge",
+        record_id=m.id,
+        details={
+            "source": source.id,
+            "target": target.id,
+            "source_name": label(source),
+            "target_name": label(target),
+        },
+    )
     session.commit()
     return m
 
@@ -422,57 +627,101 @@ def decide_merge(*, session: Session, actor: Actor, proposal_id: int, decision: 
 # ---------------------------------------------------------------- suppliers
 
 
-def get_supplier(*, session: Session, supplier_id: int) -> tuple[Supplier, list[PastContract], list[SupplierName]]:
+def get_supplier(
+    *, session: Session, supplier_id: int
+) -> tuple[Supplier, list[PastContract], list[SupplierName]]:
     s = session.get(Supplier, supplier_id)
     if not s:
         raise NotFound("Fournisseur introuvable.")
-    contracts = list(session.exec(select(PastContract).where(PastContract.supplier_id == s.id)
-                                  .order_by(PastContract.notified_on.desc())).all())
-    names = list(session.exec(select(SupplierName).where(SupplierName.supplier_id == s.id)
-                              .order_by(SupplierName.occurrences.desc())).all())
+    contracts = list(
+        session.exec(
+            select(PastContract)
+            .where(PastContract.supplier_id == s.id)
+            .order_by(PastContract.notified_on.desc())
+        ).all()
+    )
+    names = list(
+        session.exec(
+            select(SupplierName)
+            .where(SupplierName.supplier_id == s.id)
+            .order_by(SupplierName.occurrences.desc())
+        ).all()
+    )
     return s, contracts, names
 
 
 def stats(*, session: Session) -> dict:
     return {
-        "suppliers": session.exec(select(func.count()).select_from(Supplier).where(Supplier.merged_into_id.is_(None))).one(),
+        "suppliers": session.exec(
+            select(func.count()).select_from(Supplier).where(Supplier.merged_into_id.is_(None))
+        ).one(),
         "contracts": session.exec(select(func.count()).select_from(PastContract)).one(),
-        "proposals": session.exec(select(func.count()).select_from(MergeProposal).where(MergeProposal.status == "proposed")).one(),
+        "proposals": session.exec(
+            select(func.count())
+            .select_from(MergeProposal)
+            .where(MergeProposal.status == "proposed")
+        ).one(),
     }
 
 
 # ---------------------------------------------------------------- shortlists and exports
 
 
-def create_shortlist(*, session: Session, actor: Actor, search_id: int, supplier_ids: list[int],
-                     title: str = "") -> Shortlist:
+def create_shortlist(
+    *, session: Session, actor: Actor, search_id: int, supplier_ids: list[int], title: str = ""
+) -> Shortlist:
     record = get_search(session=session, search_id=search_id)
     by_id = {r["supplier_id"]: r for r in record.results}
     chosen = [i for i in dict.fromkeys(supplier_ids) if i in by_id]
     if not chosen:
-        raise ValidationError("Cochez au moins un fournisseur parmi les résultats.",
-                              fields={"supplier_ids": "Aucun fournisseur choisi."})
+        raise ValidationError(
+            "Cochez au moins un fournisseur parmi les résultats.",
+            fields={"supplier_ids": "Aucun fournisseur choisi."},
+        )
     title = (title or "").strip() or f"Présélection : {record.need[:80]}"
-    shortlist = Shortlist(title=title[:200], need=record.need, search_id=record.id, created_by=actor.user_id)
+    shortlist = Shortlist(
+        title=title[:200], need=record.need, search_id=record.id, created_by=actor.user_id
+    )
     session.add(shortlist)
     session.flush()
     for sid in chosen:
         r = by_id[sid]
-        session.add(ShortlistItem(shortlist_id=shortlist.id, supplier_id=sid, score=r["score"],
-                                  components=r["components"], evidence=r.get("evidence", []),
-                                  judgement=r.get("judgement") or {}))
-    audit.record(session, actor, "sourcing.shortlist", record_type="sourcing_shortlist", record_id=shortlist.id,
-                 details={"search_id": record.id, "suppliers": chosen})
+        session.add(
+            ShortlistItem(
+                shortlist_id=shortlist.id,
+                supplier_id=sid,
+                score=r["score"],
+                components=r["components"],
+                evidence=r.get("evidence", []),
+                judgement=r.get("judgement") or {},
+            )
+        )
+    audit.record(
+        session,
+        actor,
+        "sourcing.shortlist",
+        record_type="sourcing_shortlist",
+        record_id=shortlist.id,
+        details={"search_id": record.id, "suppliers": chosen},
+    )
     session.commit()
     return shortlist
 
 
-def get_shortlist(*, session: Session, shortlist_id: int) -> tuple[Shortlist, list[tuple[ShortlistItem, Supplier]], SourcingSearch | None]:
+def get_shortlist(
+    *, session: Session, shortlist_id: int
+) -> tuple[Shortlist, list[tuple[ShortlistItem, Supplier]], SourcingSearch | None]:
     sl = session.get(Shortlist, shortlist_id)
     if not sl:
         raise NotFound("Présélection introuvable.")
-    items = [(i, session.get(Supplier, i.supplier_id)) for i in session.exec(
-        select(ShortlistItem).where(ShortlistItem.shortlist_id == sl.id).order_by(ShortlistItem.score.desc())).all()]
+    items = [
+        (i, session.get(Supplier, i.supplier_id))
+        for i in session.exec(
+            select(ShortlistItem)
+            .where(ShortlistItem.shortlist_id == sl.id)
+            .order_by(ShortlistItem.score.desc())
+        ).all()
+    ]
     record = session.get(SourcingSearch, sl.search_id) if sl.search_id else None
     return sl, items, record
 
@@ -486,12 +735,25 @@ def shortlist_csv(*, session: Session, shortlist_id: int) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     comps = list(lsearch.COMPONENTS)
-    writer.writerow(["siren", "nom", "score", *comps, "departement", "taille", "preuves", "jugement"])
+    writer.writerow(
+        ["siren", "nom", "score", *comps, "departement", "taille", "preuves", "jugement"]
+    )
     for item, s in items:
-        evidence = " | ".join(f"{e['date']} {e['buyer']} : {e['object']} ({e['cpv']})" for e in item.evidence)
-        writer.writerow([s.siren or "", label(s), f"{item.score:.2f}",
-                         *[item.components.get(c, "") for c in comps], s.department, s.size, evidence,
-                         item.judgement.get("fit", "") if item.judgement else ""])
+        evidence = " | ".join(
+            f"{e['date']} {e['buyer']} : {e['object']} ({e['cpv']})" for e in item.evidence
+        )
+        writer.writerow(
+            [
+                s.siren or "",
+                label(s),
+                f"{item.score:.2f}",
+                *[item.components.get(c, "") for c in comps],
+                s.department,
+                s.size,
+                evidence,
+                item.judgement.get("fit", "") if item.judgement else "",
+            ]
+        )
     return out.getvalue()
 
 
@@ -505,38 +767,72 @@ def shortlist_docx(*, session: Session, actor: Actor, shortlist_id: int, export_
     if record and record.cpv_classes:
         blocks.append(Paragraph("Classes CPV retenues pour le besoin :"))
         blocks += [Bullet(f"{c['code']} {c['label']}") for c in record.cpv_classes]
-    blocks += [Heading("Méthode"), Paragraph(
-        "Recherche hybride (index plein texte français BM25 et vecteurs du modèle local), puis score "
-        "déterministe : somme pondérée de composantes nommées, chacune entre 0 et 1, ramenée sur 100. "
-        "Le jugement du modèle est une composante au poids borné ; les textes des fournisseurs sont "
-        "traités comme des données non fiables. Les signaux sont des indices, pas des preuves.")]
-    blocks.append(Table(["Composante", "Définition", "Poids"],
-                        [[k, v, f"{weights.get(k, 0):.2f}"] for k, v in lsearch.COMPONENTS.items()],
-                        caption="Pondérations"))
+    blocks += [
+        Heading("Méthode"),
+        Paragraph(
+            "Recherche hybride (index plein texte français BM25 et vecteurs du modèle local), puis score "
+            "déterministe : somme pondérée de composantes nommées, chacune entre 0 et 1, ramenée sur 100. "
+            "Le jugement du modèle est une composante au poids borné ; les textes des fournisseurs sont "
+            "traités comme des données non fiables. Les signaux sont des indices, pas des preuves."
+        ),
+    ]
+    blocks.append(
+        Table(
+            ["Composante", "Définition", "Poids"],
+            [[k, v, f"{weights.get(k, 0):.2f}"] for k, v in lsearch.COMPONENTS.items()],
+            caption="Pondérations",
+        )
+    )
     blocks.append(Heading("Présélection"))
     for item, s in items:
-        blocks.append(Heading(f"{label(s)} ({s.siren or 'sans SIREN'}) : {item.score:.1f}/100", level=2))
+        blocks.append(
+            Heading(f"{label(s)} ({s.siren or 'sans SIREN'}) : {item.score:.1f}/100", level=2)
+        )
         blocks.append(Paragraph(", ".join(f"{k} {v:.2f}" for k, v in item.components.items())))
         for e in item.evidence:
             blocks.append(Bullet(f"{e['date']} · {e['buyer']} : {e['object']} (CPV {e['cpv']})"))
         if item.judgement:
             j = item.judgement
-            blocks.append(Paragraph(f"Avis du modèle : {j.get('fit')}/4. Raisons : {'; '.join(j.get('reasons', []))}. "
-                                    f"Réserves : {'; '.join(j.get('concerns', []))}."))
+            blocks.append(
+                Paragraph(
+                    f"Avis du modèle : {j.get('fit')}/4. Raisons : {'; '.join(j.get('reasons', []))}. "
+                    f"Réserves : {'; '.join(j.get('concerns', []))}."
+                )
+            )
             if j.get("injection_flags"):
-                blocks.append(Paragraph("Attention : le texte de ce fournisseur contient des instructions "
-                                        f"adressées au modèle ({', '.join(j['injection_flags'])})."))
+                blocks.append(
+                    Paragraph(
+                        "Attention : le texte de ce fournisseur contient des instructions "
+                        f"adressées au modèle ({', '.join(j['injection_flags'])})."
+                    )
+                )
     model = record.model if record else {}
-    blocks += [Heading("Traçabilité"), Paragraph(
-        f"Recherche n° {record.id if record else '—'} ; modèle {model.get('name', '—')} "
-        f"(empreinte SHA-256 {model.get('file_hash', '—')}).")]
-    spec = DocumentSpec(title="Rapport de sourcing", subtitle=sl.title, buyer=actor.email,
-                        reference=f"SOURCING-{sl.id}", piece="Rapport de sourcing",
-                        date=datetime.now(UTC).strftime("%d/%m/%Y"), blocks=blocks)
+    blocks += [
+        Heading("Traçabilité"),
+        Paragraph(
+            f"Recherche n° {record.id if record else '—'} ; modèle {model.get('name', '—')} "
+            f"(empreinte SHA-256 {model.get('file_hash', '—')})."
+        ),
+    ]
+    spec = DocumentSpec(
+        title="Rapport de sourcing",
+        subtitle=sl.title,
+        buyer=actor.email,
+        reference=f"SOURCING-{sl.id}",
+        piece="Rapport de sourcing",
+        date=datetime.now(UTC).strftime("%d/%m/%Y"),
+        blocks=blocks,
+    )
     path = Path(export_dir) / f"sourcing-{sl.id}.docx"
     digest = write_docx(spec, path)
-    audit.record(session, actor, "sourcing.export_docx", record_type="sourcing_shortlist", record_id=sl.id,
-                 details={"file": path.name, "sha256": digest})
+    audit.record(
+        session,
+        actor,
+        "sourcing.export_docx",
+        record_type="sourcing_shortlist",
+        record_id=sl.id,
+        details={"file": path.name, "sha256": digest},
+    )
     session.commit()
     return path
 
@@ -549,14 +845,28 @@ def pending_work(*, session: Session, user) -> list[dict]:
         return []
     from flask import url_for  # the home page runs inside a request
 
-    running = [j for j in jobs.recent_jobs(session=session, kind_prefix="sourcing.", limit=10)
-               if j.status in ("queued", "running")]
-    items = [{"label": f"{j.label} ({j.percent} %)", "url": url_for("sourcing.job", job_id=j.id),
-              "badge": j.status} for j in running]
+    running = [
+        j
+        for j in jobs.recent_jobs(session=session, kind_prefix="sourcing.", limit=10)
+        if j.status in ("queued", "running")
+    ]
+    items = [
+        {
+            "label": f"{j.label} ({j.percent} %)",
+            "url": url_for("sourcing.job", job_id=j.id),
+            "badge": j.status,
+        }
+        for j in running
+    ]
     n = stats(session=session)["proposals"]
     if n:
-        items.append({"label": f"{n} proposition(s) de fusion à examiner", "url": url_for("sourcing.merges"),
-                      "badge": "in_review"})
+        items.append(
+            {
+                "label": f"{n} proposition(s) de fusion à examiner",
+                "url": url_for("sourcing.merges"),
+                "badge": "in_review",
+            }
+        )
     return [{"title": "Sourcing", "items": items, "empty": "Aucune tâche de sourcing en cours."}]
 
 
@@ -573,11 +883,25 @@ def demo(*, engine: Engine, users: dict, echo) -> None:
         user = session.get(User, users["sourcing"].id)
         actor = Actor.of(user, "demo")
         if stats(session=session)["contracts"] == 0:
-            result = import_data(session=session, actor=actor, data=DEMO_FILE.read_bytes(), fmt="decp",
-                                 filename=DEMO_FILE.name)
-            echo(f"Sourcing : {result['read']} marchés DECP lus, {result['created']} créés, "
-                 f"{result['rejected']} rejetés.")
+            result = import_data(
+                session=session,
+                actor=actor,
+                data=DEMO_FILE.read_bytes(),
+                fmt="decp",
+                filename=DEMO_FILE.name,
+            )
+            echo(
+                f"Sourcing : {result['read']} marchés DECP lus, {result['created']} créés, "
+                f"{result['rejected']} rejetés."
+            )
         model = current_app.extensions["procure.model"].get()
-        result = sync_index(session=session, actor=actor, model=model, uri=current_app.config["LANCEDB_URI"],
-                            progress=None)
-        echo(f"Sourcing : index à jour ({result['suppliers']} fournisseurs, {result['embedded']} vectorisés).")
+        result = sync_index(
+            session=session,
+            actor=actor,
+            model=model,
+            uri=current_app.config["LANCEDB_URI"],
+            progress=None,
+        )
+        echo(
+            f"Sourcing : index à jour ({result['suppliers']} fournisseurs, {result['embedded']} vectorisés)."
+        )

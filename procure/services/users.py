@@ -24,7 +24,9 @@ def _check(email: str, roles: list[str], password: str | None) -> dict[str, str]
         errors["roles"] = "Choisissez au moins un rôle."
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        errors["roles"] = f"Rôle inconnu : {', '.join(unknown)} (rôles possibles : {', '.join(ROLES)})."
+        errors["roles"] = (
+            f"Rôle inconnu : {', '.join(unknown)} (rôles possibles : {', '.join(ROLES)})."
+        )
     if password is not None and len(password) < MIN_PASSWORD:
         errors["password"] = f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères."
     return errors
@@ -44,9 +46,13 @@ def create_user(
     email = (email or "").strip().lower()
     errors = _check(email, roles, password)
     if errors:
-        raise ValidationError("Le compte n'a pas été créé : corrigez les champs signalés.", fields=errors)
+        raise ValidationError(
+            "Le compte n'a pas été créé : corrigez les champs signalés.", fields=errors
+        )
     if session.exec(select(User).where(User.email == email)).first():
-        raise Conflict(f"Un compte existe déjà pour {email}.", fields={"email": "Adresse déjà utilisée."})
+        raise Conflict(
+            f"Un compte existe déjà pour {email}.", fields={"email": "Adresse déjà utilisée."}
+        )
     user = User(
         email=email,
         full_name=full_name.strip(),
@@ -57,7 +63,11 @@ def create_user(
     session.add(user)
     session.flush()
     audit.record(
-        session, actor, "user.create", record_type="user", record_id=user.id,
+        session,
+        actor,
+        "user.create",
+        record_type="user",
+        record_id=user.id,
         details={"email": email, "roles": sorted(set(roles)), "organisation": user.organisation},
     )
     session.commit()
@@ -82,22 +92,38 @@ def list_users(*, session: Session) -> list[User]:
 def users_with_role(*, session: Session, role: str) -> list[User]:
     return list(
         session.exec(
-            select(User).join(UserRole).where(UserRole.role == role, User.active).order_by(User.email)
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role == role, User.active)
+            .order_by(User.email)
         ).all()
     )
 
 
-def authenticate(*, session: Session, email: str, password: str, client_addr: str = "") -> User | None:
+def authenticate(
+    *, session: Session, email: str, password: str, client_addr: str = ""
+) -> User | None:
     """Return the user if the password matches an active account; log failed attempts."""
     user = find_by_email(session=session, email=email)
     if user and user.active and check_password_hash(user.password_hash, password or ""):
-        audit.record(session, Actor.of(user, client_addr), "auth.login", record_type="user", record_id=user.id)
+        audit.record(
+            session,
+            Actor.of(user, client_addr),
+            "auth.login",
+            record_type="user",
+            record_id=user.id,
+        )
         session.commit()
         return user
     audit.record(
-        session, Actor(None, (email or "").strip().lower()[:254], client_addr), "auth.login_failed",
-        record_type="user", record_id=user.id if user else "",
-        details={"reason": "compte désactivé" if user and not user.active else "identifiants invalides"},
+        session,
+        Actor(None, (email or "").strip().lower()[:254], client_addr),
+        "auth.login_failed",
+        record_type="user",
+        record_id=user.id if user else "",
+        details={
+            "reason": "compte désactivé" if user and not user.active else "identifiants invalides"
+        },
     )
     session.commit()
     return None
@@ -116,8 +142,14 @@ def set_roles(*, session: Session, actor: Actor, user_id: int, roles: list[str])
     before = sorted(user.roles)
     user.role_links = [UserRole(role=r) for r in sorted(set(roles))]
     session.add(user)
-    audit.record(session, actor, "user.roles", record_type="user", record_id=user.id,
-                 details={"before": before, "after": sorted(set(roles))})
+    audit.record(
+        session,
+        actor,
+        "user.roles",
+        record_type="user",
+        record_id=user.id,
+        details={"before": before, "after": sorted(set(roles))},
+    )
     session.commit()
     return user
 
@@ -130,7 +162,13 @@ def set_active(*, session: Session, actor: Actor, user_id: int, active: bool) ->
     if user.active != active:
         user.active = active
         session.add(user)
-        audit.record(session, actor, "user.activate" if active else "user.deactivate",
-                     record_type="user", record_id=user.id, details={"email": user.email})
+        audit.record(
+            session,
+            actor,
+            "user.activate" if active else "user.deactivate",
+            record_type="user",
+            record_id=user.id,
+            details={"email": user.email},
+        )
         session.commit()
     return user

@@ -35,8 +35,13 @@ def error_response(status: int, message: str | None = None, fields: dict | None 
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return jsonify({"error": message, "fields": fields or {}}), status
     return render(
-        "errors/error.html", "errors/_error.html", status=status,
-        code=status, title=ERROR_TITLES.get(status, "Erreur"), message=message, fields=fields or {},
+        "errors/error.html",
+        "errors/_error.html",
+        status=status,
+        code=status,
+        title=ERROR_TITLES.get(status, "Erreur"),
+        message=message,
+        fields=fields or {},
     )
 
 
@@ -50,10 +55,21 @@ NAV_ITEMS = [
     ("admin.audit_log", "Journal d'audit", ("admin",)),
 ]
 STATUS_LABELS = {
-    "draft": "brouillon", "in_review": "en relecture", "approved": "approuvée",
-    "deprecated": "retirée", "rejected": "rejetée", "queued": "en attente", "running": "en cours",
-    "done": "terminée", "failed": "échouée", "error": "erreur", "warning": "avertissement",
-    "info": "information", "locked": "verrouillée", "open": "ouverte", "submitted": "soumise",
+    "draft": "brouillon",
+    "in_review": "en relecture",
+    "approved": "approuvée",
+    "deprecated": "retirée",
+    "rejected": "rejetée",
+    "queued": "en attente",
+    "running": "en cours",
+    "done": "terminée",
+    "failed": "échouée",
+    "error": "erreur",
+    "warning": "avertissement",
+    "info": "information",
+    "locked": "verrouillée",
+    "open": "ouverte",
+    "submitted": "soumise",
 }
 
 
@@ -80,7 +96,9 @@ def register_views(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_exc: CSRFError):
-        return error_response(400, "Jeton de sécurité (CSRF) absent ou invalide : rechargez la page et recommencez.")
+        return error_response(
+            400, "Jeton de sécurité (CSRF) absent ou invalide : rechargez la page et recommencez."
+        )
 
     for status in (400, 401, 403, 404, 405, 413, 500):
         app.register_error_handler(status, lambda exc, s=status: error_response(s))

@@ -17,8 +17,13 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.route("/users")
 @roles_required("admin")
 def user_list():
-    return render("admin/users.html", users=users.list_users(session=db_session()), roles=ROLES,
-                  form={}, errors={})
+    return render(
+        "admin/users.html",
+        users=users.list_users(session=db_session()),
+        roles=ROLES,
+        form={},
+        errors={},
+    )
 
 
 @bp.route("/users", methods=["POST"])
@@ -27,14 +32,24 @@ def user_create():
     form = request.form
     try:
         user = users.create_user(
-            session=db_session(), actor=current_actor(),
-            email=form.get("email", ""), password=form.get("password", ""),
-            roles=form.getlist("roles"), full_name=form.get("full_name", ""),
+            session=db_session(),
+            actor=current_actor(),
+            email=form.get("email", ""),
+            password=form.get("password", ""),
+            roles=form.getlist("roles"),
+            full_name=form.get("full_name", ""),
             organisation=form.get("organisation", ""),
         )
     except ValidationError as exc:
-        return render("admin/users.html", status=422, users=users.list_users(session=db_session()),
-                      roles=ROLES, form=form, errors=exc.fields, error=exc.message)
+        return render(
+            "admin/users.html",
+            status=422,
+            users=users.list_users(session=db_session()),
+            roles=ROLES,
+            form=form,
+            errors=exc.fields,
+            error=exc.message,
+        )
     flash(f"Compte créé pour {user.email}.", "success")
     return redirect(url_for("admin.user_list"))
 
@@ -43,7 +58,9 @@ def user_create():
 @roles_required("admin")
 def user_set_active(user_id: int):
     active = request.form.get("active") == "1"
-    user = users.set_active(session=db_session(), actor=current_actor(), user_id=user_id, active=active)
+    user = users.set_active(
+        session=db_session(), actor=current_actor(), user_id=user_id, active=active
+    )
     flash(f"Compte {'réactivé' if active else 'désactivé'} : {user.email}.", "success")
     return redirect(url_for("admin.user_list"))
 
@@ -51,8 +68,12 @@ def user_set_active(user_id: int):
 @bp.route("/users/<int:user_id>/roles", methods=["POST"])
 @roles_required("admin")
 def user_set_roles(user_id: int):
-    user = users.set_roles(session=db_session(), actor=current_actor(), user_id=user_id,
-                           roles=request.form.getlist("roles"))
+    user = users.set_roles(
+        session=db_session(),
+        actor=current_actor(),
+        user_id=user_id,
+        roles=request.form.getlist("roles"),
+    )
     flash(f"Rôles mis à jour pour {user.email}.", "success")
     return redirect(url_for("admin.user_list"))
 
@@ -62,6 +83,15 @@ def user_set_roles(user_id: int):
 def audit_log():
     page = max(request.args.get("page", 1, type=int), 1)
     filters = {k: request.args.get(k, "").strip() for k in ("action", "record_type", "actor_email")}
-    events, total = audit.list_events(session=db_session(), page=page, **{k: v or None for k, v in filters.items()})
-    return render("admin/audit.html", "admin/_audit_table.html", events=events, total=total,
-                  page=page, per_page=50, filters=filters)
+    events, total = audit.list_events(
+        session=db_session(), page=page, **{k: v or None for k, v in filters.items()}
+    )
+    return render(
+        "admin/audit.html",
+        "admin/_audit_table.html",
+        events=events,
+        total=total,
+        page=page,
+        per_page=50,
+        filters=filters,
+    )

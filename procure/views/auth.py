@@ -17,7 +17,12 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only local paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("main.home")
 
@@ -30,12 +35,17 @@ def login():
         return render("auth/login.html", next=request.args.get("next", ""), email="")
     email = request.form.get("email", "")
     user = users.authenticate(
-        session=db_session(), email=email, password=request.form.get("password", ""),
+        session=db_session(),
+        email=email,
+        password=request.form.get("password", ""),
         client_addr=client_addr(),
     )
     if user is None:
         return render(
-            "auth/login.html", status=401, next=request.form.get("next", ""), email=email,
+            "auth/login.html",
+            status=401,
+            next=request.form.get("next", ""),
+            email=email,
             error="Adresse électronique ou mot de passe incorrect, ou compte désactivé.",
         )
     login_user(user)
