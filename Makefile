@@ -1,4 +1,5 @@
 # The two commands a person needs: `make run` and `make test`.
+# `make bench` runs every benchmark; `make bench PYTEST_ARGS=benchmarks/FILE.py` runs one file.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -30,7 +31,7 @@ lint: install
 	$(BIN)/ruff format --check procure sourcing tests
 
 bench: install
-	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(or $(PYTEST_ARGS),benchmarks) --benchmark-only --benchmark-columns=min,median,max,rounds
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
