@@ -491,20 +491,8 @@ def _yaml_field(form: dict, name: str, errors: dict[str, str]) -> Any:
         return None
 
 
-FORM_FIELDS = (
-    "name",
-    "family",
-    "title",
-    "piece",
-    "summary",
-    "covers",
-    "conditions",
-    "variables",
-    "variants",
-    "references",
-    "departures",
-    "body",
-)
+# The clause form: the file name and family, then every content field.
+FORM_FIELDS = ("name", "family", *CONTENT_FIELDS)
 
 
 def spec_from_form(form: dict) -> ClauseSpec:

@@ -237,6 +237,14 @@ def get_offer(*, session: Session, offer_id: int) -> Offer:
     return offer
 
 
+def _tender_offer(session: Session, tender: Tender, offer_id: int) -> Offer:
+    """The offer, which must belong to `tender` (404 otherwise)."""
+    offer = get_offer(session=session, offer_id=offer_id)
+    if offer.tender_id != tender.id:
+        raise NotFound("Offre introuvable pour ce marché.")
+    return offer
+
+
 def list_offers(*, session: Session, tender_id: int) -> list[Offer]:
     return list(
         session.exec(
@@ -442,9 +450,7 @@ def save_scores(
     _require_open(session, tender.id)
     if assignment.submitted_at:
         raise Conflict("Vos notes sont déjà soumises : elles ne peuvent plus être modifiées.")
-    offer = get_offer(session=session, offer_id=offer_id)
-    if offer.tender_id != tender.id:
-        raise NotFound("Offre introuvable pour ce marché.")
+    offer = _tender_offer(session, tender, offer_id)
     clean, errors = _entries(tender, entries, "score", "comment", "Commentaire")
     if errors:
         raise ValidationError(
@@ -576,9 +582,7 @@ def save_final_scores(
         raise Conflict(
             f"Tous les évaluateurs doivent avoir soumis leurs notes (en attente : {names})."
         )
-    offer = get_offer(session=session, offer_id=offer_id)
-    if offer.tender_id != tender.id:
-        raise NotFound("Offre introuvable pour ce marché.")
+    offer = _tender_offer(session, tender, offer_id)
     clean, errors = _entries(tender, entries, "score", "justification", "Justification")
     if errors:
         raise ValidationError(
