@@ -8,12 +8,13 @@ import pytest
 import yaml
 from sqlmodel import Session, SQLModel, select
 
-import procure.models  # noqa: F401
-from procure.clauselib import parse_clause_text
-from procure.db import make_engine
-from procure.demo import ensure_users
-from procure.models.clauses import Clause, ClauseVersion
-from procure.services import clauses as service
+import procure.schema  # noqa: F401
+from procure.accounts.demo import ensure_users
+from procure.clause_library import demo as clauses_demo
+from procure.clause_library import services as service
+from procure.clause_library.clausefile import parse_clause_text
+from procure.clause_library.models import Clause, ClauseVersion
+from procure.core.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = [
@@ -26,7 +27,7 @@ FILES = [
 def session(tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('bench') / 'bench.db'}")
     SQLModel.metadata.create_all(engine)
-    service.demo(engine=engine, users=ensure_users(engine), echo=lambda _m: None)
+    clauses_demo.load(engine=engine, users=ensure_users(engine), echo=lambda _m: None)
     with Session(engine) as s:
         yield s
     engine.dispose()

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, SQLModel
 
-import procure.models  # noqa: F401
-from procure import documents
-from procure.clauselib import parse_clause_text
-from procure.db import make_engine
-from procure.models.clauses import Clause, ClauseVersion
-from procure.services import tenders as svc
-from procure.services.audit import Actor
+import procure.documents as documents
+import procure.schema  # noqa: F401
+from procure.clause_library.clausefile import parse_clause_text
+from procure.clause_library.models import Clause, ClauseVersion
+from procure.core.audit import Actor
+from procure.core.db import make_engine
+from procure.tenders import services as svc
 
 ROOT = Path(__file__).resolve().parent.parent
 MEDIANS: dict[str, float] = {}

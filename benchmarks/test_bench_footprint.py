@@ -5,7 +5,7 @@ from __future__ import annotations
 from ecologits.electricity_mix_repository import electricity_mixes
 from ecologits.impacts.llm import compute_llm_impacts
 
-from procure import footprint as fp
+from procure.evaluation import footprint as fp
 
 DECL = {
     "model_total_parameters": 8_000_000_000,

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, SQLModel, create_engine
 
-import procure.models  # noqa: F401
+import procure.schema  # noqa: F401
 from sourcing import index as lindex
 from sourcing import search as lsearch
 from sourcing.ingest import apply_rows, read_rows
@@ -47,7 +47,7 @@ NEEDS = [
 
 @pytest.fixture(scope="module")
 def model():
-    from procure.model import ModelProvider
+    from procure.core.model_provider import ModelProvider
 
     path = os.environ.get("PROCURE_MODEL_PATH")
     provider = ModelProvider(

@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup
 
-from procure import create_app
-from procure.commands import common
+from procure.web import cli_support as common
+from procure.web.app import create_app
 
 
 def _create_app():
@@ -31,7 +31,7 @@ def db_group() -> None:
 
 @db_group.command("upgrade", help="Appliquer les migrations (crée la base au besoin).")
 def db_upgrade() -> None:
-    from procure.migrate import upgrade
+    from procure.core.migrate import upgrade
 
     upgrade(current_app.config["DATABASE_URL"])
     click.echo("Base de données à jour.")
@@ -39,7 +39,8 @@ def db_upgrade() -> None:
 
 @main.command("demo", help="Charger les données de démonstration (sans effet si déjà chargées).")
 def demo() -> None:
-    from procure.demo import DEMO_USERS, load_demo
+    from procure.accounts.demo import DEMO_USERS
+    from procure.rooms import load_demo
 
     load_demo(common.engine(), echo=click.echo)
     click.echo("\nComptes de démonstration (adresse / mot de passe / rôles) :")
@@ -77,13 +78,10 @@ def model_info() -> None:
 
 
 def _register_groups() -> None:
-    import importlib
+    from procure import rooms
 
-    for name in ("users", "clauses", "tenders", "sourcing", "evaluation"):
-        module = importlib.import_module(f"procure.commands.{name}")
-        for obj in getattr(module, "GROUPS", [getattr(module, "group", None)]):
-            if obj is not None:
-                main.add_command(obj)
+    for group in rooms.command_groups():
+        main.add_command(group)
 
 
 _register_groups()

@@ -17,12 +17,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
-import procure.models  # noqa: F401
-from procure import create_app
-from procure.db import make_engine
-from procure.demo import DEMO_USERS
-from procure.services import users as user_service
-from procure.services.audit import Actor
+import procure.schema  # noqa: F401
+from procure.accounts import services as user_service
+from procure.accounts.demo import DEMO_USERS
+from procure.core.audit import Actor
+from procure.core.db import make_engine
+from procure.web.app import create_app
 
 PG_URL = os.environ.get("PROCURE_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -85,7 +85,7 @@ def db_url(request, tmp_path, _pg):
 @pytest.fixture(scope="session")
 def model_provider(tmp_path_factory):
     """The real default model, assembled and loaded once for the whole test session."""
-    from procure.model import ModelProvider
+    from procure.core.model_provider import ModelProvider
 
     cache = Path(
         os.environ.get("PROCURE_TEST_MODEL_DIR", tmp_path_factory.mktemp("model-instance"))

@@ -1,0 +1,439 @@
+"""`procure footprint ...` and `procure evaluation ...`: the evaluation room from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlmodel import select
+
+from procure.accounts import services as user_service
+from procure.core.errors import NotFound, ValidationError
+from procure.evaluation import footprint as fp
+from procure.evaluation import services as ev
+from procure.tenders.models import Tender
+from procure.web.cli_support import as_option, cli_session, domain_errors, echo_json, resolve_actor
+
+
+@click.group(
+    "footprint", cls=AppGroup, help="Empreinte environnementale d'une déclaration (EcoLogits)."
+)
+def footprint_group() -> None:
+    pass
+
+
+@footprint_group.command("compute", help="Calculer l'empreinte d'une déclaration JSON ou CSV.")
+@click.argument("declaration", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--requests-per-year",
+    type=int,
+    default=None,
+    help="Requêtes par an (unité fonctionnelle du RC).",
+)
+@click.option("--tokens", type=int, default=None, help="Jetons produits par requête.")
+@click.option(
+    "--tender",
+    "tender_ref",
+    default=None,
+    help="Prendre l'unité fonctionnelle de ce marché (référence).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@domain_errors
+def footprint_compute(declaration, requests_per_year, tokens, tender_ref, as_json):
+    path = Path(declaration)
+    data = fp.parse_declaration(path.read_text(encoding="utf-8"), path.name)
+    if tender_ref:
+        with cli_session() as session:
+            tender = _tender(session, tender_ref)
+            requests_per_year = requests_per_year or tender.requests_per_year
+            tokens = tokens or tender.tokens_per_request
+    if not requests_per_year or not tokens:
+        raise ValidationError(
+            "Indiquez --requests-per-year et --tokens (ou --tender REF).",
+            fields={"--requests-per-year": "obligatoire", "--tokens": "obligatoire"},
+        )
+    result = fp.compute(data, requests_per_year=requests_per_year, tokens_per_request=tokens)
+    if as_json:
+        echo_json(result)
+        return
+    click.echo(
+        f"Méthode : {result['method']} ; mix {result['electricity_mix']['zone']} "
+        f"({result['electricity_mix']['gwp_kgco2e_per_kwh']} kgCO2e/kWh)"
+    )
+    click.echo(
+        f"Énergie : {result['wh_per_request']:.4g} Wh/requête ; {result['kwh_per_year']:.4g} kWh/an"
+    )
+    click.echo(
+        f"Émissions : {result['kgco2e_per_1000_requests']:.4g} kgCO2e/1000 requêtes ; "
+        f"{result['kgco2e_per_year']:.4g} kgCO2e/an (usage {result['kgco2e_per_year_use']:.4g}, "
+        f"fabrication {result['kgco2e_per_year_embodied']:.4g})"
+    )
+    click.echo(f"Eau : {result['water_l_per_year']:.4g} L/an")
+    for name in result["defaults_applied"]:
+        click.echo(f"  par défaut : {name} — {result['default_sources'][name]}")
+
+
+@footprint_group.command(
+    "template", help="Écrire le modèle de déclaration à joindre au RC (JSON ou CSV)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Fichier (sinon la sortie standard).",
+)
+def footprint_template(fmt, output):
+    body = fp.template_json() if fmt == "json" else fp.template_csv()
+    if output:
+        Path(output).write_text(body, encoding="utf-8")
+        click.echo(f"Modèle écrit : {output}")
+    else:
+        click.echo(body, nl=False)
+
+
+@footprint_group.command("zones", help="Lister les codes pays (zones de mix électrique EcoLogits).")
+def footprint_zones():
+    click.echo(" ".join(fp.known_zones()))
+
+
+@click.group(
+    "evaluation",
+    cls=AppGroup,
+    help="Offres, déclarations, notes, consensus, verrouillage, rapport.",
+)
+def evaluation_group() -> None:
+    pass
+
+
+def _tender(session, reference: str) -> Tender:
+    tender = session.exec(select(Tender).where(Tender.reference == reference)).first()
+    if not tender:
+        raise NotFound(f"Marché introuvable : {reference}.")
+    return tender
+
+
+def _offer(session, tender: Tender, supplier: str):
+    for offer in ev.list_offers(session=session, tender_id=tender.id):
+        if str(offer.id) == supplier or offer.supplier_name.lower() == supplier.lower():
+            return offer
+    raise NotFound(
+        f"Offre introuvable pour {tender.reference} : {supplier} (numéro ou nom du soumissionnaire)."
+    )
+
+
+tender_arg = click.argument("tender_ref", metavar="REFERENCE")
+
+
+@evaluation_group.command("offers", help="Lister les offres d'un marché et leurs empreintes.")
+@tender_arg
+@as_option
+@click.option("--json", "as_json", is_flag=True)
+@domain_errors
+def offers(tender_ref, as_email, as_json):
+    with cli_session() as session:
+        tender = _tender(session, tender_ref)
+        actor = resolve_actor(session, as_email)
+        ev.access(session=session, actor=actor, tender=tender)
+        rows = []
+        for o in ev.list_offers(session=session, tender_id=tender.id):
+            f = ev.current_footprint(ev.declaration_of(session=session, offer_id=o.id), tender)
+            rows.append(
+                {
+                    "id": o.id,
+                    "supplier": o.supplier_name,
+                    "siren": o.siren,
+                    "lot": o.lot,
+                    "price": o.price,
+                    "documents": o.documents,
+                    "kgco2e_per_year": f["kgco2e_per_year"] if f else None,
+                    "defaults_applied": f["defaults_applied"] if f else None,
+                }
+            )
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        kg = (
+            f"{r['kgco2e_per_year']:.4g} kgCO2e/an"
+            if r["kgco2e_per_year"] is not None
+            else "sans déclaration"
+        )
+        click.echo(
+            f"{r['id']:>4}  {r['supplier']:<32} lot {r['lot'] or '-':<4} {r['price'] or 0:>12.2f} € HT  {kg}"
+        )
+
+
+@evaluation_group.command("offer-add", help="Enregistrer une offre reçue.")
+@tender_arg
+@click.option("--supplier", required=True, help="Nom du soumissionnaire.")
+@click.option("--siren", default="", help="SIREN (9 chiffres).")
+@click.option("--lot", default="", help="Numéro de lot.")
+@click.option("--price", default=None, help="Prix en euros HT.")
+@click.option("--document", "documents", multiple=True, help="Référence d'une pièce (répétable).")
+@as_option
+@domain_errors
+def offer_add(tender_ref, supplier, siren, lot, price, documents, as_email):
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email, "buyer", "admin")
+        offer = ev.add_offer(
+            session=session,
+            actor=actor,
+            tender_id=_tender(session, tender_ref).id,
+            supplier_name=supplier,
+            siren=siren,
+            lot=lot,
+            price=price,
+            documents=list(documents),
+        )
+    click.echo(f"Offre {offer.id} enregistrée : {offer.supplier_name}")
+
+
+@evaluation_group.command(
+    "declare", help="Importer la déclaration environnementale (JSON ou CSV) d'une offre."
+)
+@tender_arg
+@click.argument("offer")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@as_option
+@click.option("--json", "as_json", is_flag=True)
+@domain_errors
+def declare(tender_ref, offer, file, as_email, as_json):
+    path = Path(file)
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email, "buyer", "admin")
+        target = _offer(session, _tender(session, tender_ref), offer)
+        decl = ev.import_declaration(
+            session=session,
+            actor=actor,
+            offer_id=target.id,
+            text=path.read_text(encoding="utf-8"),
+            filename=path.name,
+        )
+    if as_json:
+        echo_json(decl.footprint)
+    else:
+        click.echo(
+            f"Déclaration enregistrée pour {target.supplier_name} : {decl.footprint['kgco2e_per_year']:.4g} kgCO2e/an "
+            f"(par défaut : {', '.join(decl.footprint['defaults_applied']) or 'rien'})"
+        )
+
+
+@evaluation_group.command("assign", help="Désigner les évaluateurs et l'évaluateur principal.")
+@tender_arg
+@click.option(
+    "--evaluator",
+    "emails",
+    multiple=True,
+    required=True,
+    help="Adresse d'un évaluateur (répétable).",
+)
+@click.option("--lead", required=True, help="Adresse de l'évaluateur principal.")
+@as_option
+@domain_errors
+def assign(tender_ref, emails, lead, as_email):
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email, "buyer", "admin")
+        ids = []
+        for email in emails:
+            user = user_service.find_by_email(session=session, email=email)
+            if not user:
+                raise NotFound(f"Aucun compte pour {email}.")
+            ids.append(user.id)
+        lead_user = user_service.find_by_email(session=session, email=lead)
+        ev.assign_evaluators(
+            session=session,
+            actor=actor,
+            tender_id=_tender(session, tender_ref).id,
+            user_ids=ids,
+            lead_id=lead_user.id if lead_user else None,
+        )
+    click.echo(f"Évaluateurs de {tender_ref} : {', '.join(emails)} (principal : {lead})")
+
+
+def _score_command(name: str, text_option: str, text_help: str, service, done: str):
+    @evaluation_group.command(name, help=f"{done} pour une offre et un critère.")
+    @tender_arg
+    @click.argument("offer")
+    @click.option("--criterion", required=True, help="Nom du critère (tel qu'au RC).")
+    @click.option("--score", required=True, help="Note.")
+    @click.option(f"--{text_option}", "text", required=True, help=text_help)
+    @as_option
+    @domain_errors
+    def command(tender_ref, offer, criterion, score, text, as_email):
+        with cli_session() as session:
+            actor = resolve_actor(session, as_email, "evaluator")
+            tender = _tender(session, tender_ref)
+            target = _offer(session, tender, offer)
+            service(
+                session=session,
+                actor=actor,
+                tender_id=tender.id,
+                offer_id=target.id,
+                entries={criterion: {"score": score, text_option: text}},
+            )
+        click.echo(f"{done} : {target.supplier_name} / {criterion} = {score}")
+
+    return command
+
+
+_score_command("score", "comment", "Commentaire (obligatoire).", ev.save_scores, "Note enregistrée")
+_score_command(
+    "final",
+    "justification",
+    "Justification (obligatoire).",
+    ev.save_final_scores,
+    "Note finale enregistrée",
+)
+
+
+@evaluation_group.command(
+    "submit", help="Soumettre ses notes (toutes les offres sur tous les critères)."
+)
+@tender_arg
+@as_option
+@domain_errors
+def submit(tender_ref, as_email):
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email, "evaluator")
+        ev.submit_scores(session=session, actor=actor, tender_id=_tender(session, tender_ref).id)
+    click.echo("Notes soumises.")
+
+
+@evaluation_group.command(
+    "scores",
+    help="Afficher les notes visibles par l'utilisateur, les propositions et les notes finales.",
+)
+@tender_arg
+@as_option
+@click.option("--json", "as_json", is_flag=True)
+@domain_errors
+def scores(tender_ref, as_email, as_json):
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email)
+        view = ev.overview(session=session, actor=actor, tender_id=_tender(session, tender_ref).id)
+        names = {o.id: o.supplier_name for o in view["offers"]}
+        data = {
+            "scores": [
+                {
+                    "offer": names[s.offer_id],
+                    "evaluator": view["people"][s.user_id].email,
+                    "criterion": s.criterion,
+                    "score": s.score,
+                    "comment": s.comment,
+                }
+                for s in view["scores"]
+            ],
+            "proposals": [
+                {"offer": names[oid], "criterion": c, **p}
+                for oid, props in view["proposals"].items()
+                for c, p in props.items()
+            ],
+            "finals": [
+                {
+                    "offer": names[oid],
+                    "criterion": c,
+                    "score": f.score,
+                    "justification": f.justification,
+                }
+                for (oid, c), f in view["finals"].items()
+            ],
+        }
+    if as_json:
+        echo_json(data)
+        return
+    for kind, rows in data.items():
+        click.echo(f"[{kind}]")
+        for r in rows:
+            click.echo(
+                "  "
+                + " · ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r.values())
+            )
+
+
+@evaluation_group.command("lock", help="Verrouiller l'évaluation (évaluateur principal).")
+@tender_arg
+@as_option
+@domain_errors
+def lock(tender_ref, as_email):
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email, "evaluator")
+        ev.lock(session=session, actor=actor, tender_id=_tender(session, tender_ref).id)
+    click.echo("Évaluation verrouillée.")
+
+
+@evaluation_group.command("unlock", help="Déverrouiller l'évaluation, avec un motif.")
+@tender_arg
+@click.option("--reason", required=True, help="Motif (obligatoire).")
+@as_option
+@domain_errors
+def unlock(tender_ref, reason, as_email):
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email)
+        ev.unlock(
+            session=session, actor=actor, tender_id=_tender(session, tender_ref).id, reason=reason
+        )
+    click.echo("Évaluation déverrouillée.")
+
+
+@evaluation_group.command(
+    "ranking", help="Classement selon les pondérations du RC (ex æquo signalés)."
+)
+@tender_arg
+@as_option
+@click.option("--json", "as_json", is_flag=True)
+@domain_errors
+def ranking(tender_ref, as_email, as_json):
+    with cli_session() as session:
+        tender = _tender(session, tender_ref)
+        ev.access(session=session, actor=resolve_actor(session, as_email), tender=tender)
+        rows = [
+            {
+                "lot": lot["lot"],
+                "rank": r["rank"],
+                "tied": r["tied"],
+                "supplier": r["offer"].supplier_name,
+                "total": r["total"],
+            }
+            for lot in ev.ranking(session=session, tender=tender)
+            for r in lot["rows"]
+        ]
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(
+            f"{r['lot'] or '-':<4} {r['rank']:>3}{' ex æquo' if r['tied'] else '        '}  {r['supplier']:<32} {r['total']:.2f}"
+        )
+
+
+@evaluation_group.command("report", help="Exporter le rapport d'analyse des offres (DOCX ou ODT).")
+@tender_arg
+@click.option(
+    "--format", "fmt", type=click.Choice(["docx", "odt"]), default="docx", show_default=True
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Dossier de sortie (défaut : instance/reports/<marché>).",
+)
+@as_option
+@domain_errors
+def report(tender_ref, fmt, output_dir, as_email):
+    with cli_session() as session:
+        tender = _tender(session, tender_ref)
+        actor = resolve_actor(session, as_email)
+        out = output_dir or Path(current_app.config["INSTANCE_PATH"]) / "reports" / str(tender.id)
+        doc, path = ev.export_report(
+            session=session, actor=actor, tender_id=tender.id, fmt=fmt, out_dir=out
+        )
+    click.echo(f"Rapport écrit : {path} (SHA-256 {doc.sha256})")
+
+
+GROUPS = [footprint_group, evaluation_group]

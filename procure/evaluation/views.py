@@ -1,0 +1,366 @@
+"""Evaluation room: offers, declarations and footprints, scoring, consensus, lock, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, flash, request, send_file, url_for
+
+from procure.accounts import services as user_service
+from procure.core.errors import NotFound, ValidationError
+from procure.evaluation import footprint as fp
+from procure.evaluation import services as ev
+from procure.web.app import db_session, scoring
+from procure.web.htmx import redirect, render
+from procure.web.security import current_actor, roles_required
+
+bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
+ROLES = ("evaluator", "buyer", "admin")
+
+
+def _reports_dir(tender_id: int) -> Path:
+    return Path(current_app.config["INSTANCE_PATH"]) / "reports" / str(tender_id)
+
+
+@bp.route("/")
+@roles_required(*ROLES)
+def index():
+    session = db_session()
+    actor = current_actor()
+    tenders = ev.visible_tenders(session=session, actor=actor)
+    rows = [
+        {
+            "tender": t,
+            "offers": len(ev.list_offers(session=session, tender_id=t.id)),
+            "lock": ev.lock_state(session=session, tender_id=t.id).status,
+        }
+        for t in tenders
+    ]
+    return render("evaluation/index.html", rows=rows)
+
+
+def _tender_page(
+    tender_id: int,
+    *,
+    status: int = 200,
+    form: str = "",
+    errors: dict | None = None,
+    error: str = "",
+    values: dict | None = None,
+):
+    session = db_session()
+    view = ev.overview(session=session, actor=current_actor(), tender_id=tender_id)
+    evaluators = (
+        user_service.users_with_role(session=session, role="evaluator")
+        if view["rights"]["manage"]
+        else []
+    )
+    return render(
+        "evaluation/tender.html",
+        status=status,
+        evaluators=evaluators,
+        form=form,
+        errors=errors or {},
+        error=error,
+        values=values or {},
+        max_score=scoring.max_score,
+        method_of=scoring.method_of,
+        **view,
+    )
+
+
+@bp.route("/<int:tender_id>")
+@roles_required(*ROLES)
+def tender(tender_id: int):
+    return _tender_page(tender_id)
+
+
+@bp.route("/<int:tender_id>/offers", methods=["POST"])
+@roles_required("buyer", "admin")
+def offer_add(tender_id: int):
+    f = request.form
+    try:
+        offer = ev.add_offer(
+            session=db_session(),
+            actor=current_actor(),
+            tender_id=tender_id,
+            supplier_name=f.get("supplier_name", ""),
+            siren=f.get("siren", ""),
+            lot=f.get("lot", ""),
+            price=f.get("price", ""),
+            documents=f.get("documents", ""),
+        )
+    except ValidationError as exc:
+        return _tender_page(
+            tender_id, status=422, form="offer", errors=exc.fields, error=exc.message, values=f
+        )
+    flash(f"Offre de {offer.supplier_name} enregistrée.", "success")
+    return redirect(url_for("evaluation.offer", offer_id=offer.id))
+
+
+@bp.route("/<int:tender_id>/declaration-template.<fmt>")
+@roles_required(*ROLES)
+def declaration_template(tender_id: int, fmt: str):
+    tender = ev.get_tender(session=db_session(), tender_id=tender_id)
+    ev.access(session=db_session(), actor=current_actor(), tender=tender)
+    if fmt not in ("json", "csv"):
+        raise NotFound("Format de modèle inconnu (json ou csv).")
+    body = fp.template_json() if fmt == "json" else fp.template_csv()
+    mimetype = "application/json" if fmt == "json" else "text/csv"
+    return Response(
+        body,
+        mimetype=f"{mimetype}; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="declaration-environnementale-{tender.reference}.{fmt}"'
+        },
+    )
+
+
+def _offer_page(
+    offer_id: int,
+    *,
+    status: int = 200,
+    errors: dict | None = None,
+    error: str = "",
+    values: dict | None = None,
+):
+    session = db_session()
+    offer = ev.get_offer(session=session, offer_id=offer_id)
+    tender = ev.get_tender(session=session, tender_id=offer.tender_id)
+    rights = ev.access(session=session, actor=current_actor(), tender=tender)
+    decl = ev.declaration_of(session=session, offer_id=offer.id)
+    footprint = ev.current_footprint(decl, tender)
+    return render(
+        "evaluation/offer.html",
+        status=status,
+        offer=offer,
+        tender=tender,
+        rights=rights,
+        declaration=decl,
+        footprint=footprint,
+        fields=fp.FIELDS,
+        formula=fp.FORMULA,
+        lock=ev.lock_state(session=session, tender_id=tender.id),
+        errors=errors or {},
+        error=error,
+        values=values if values is not None else (decl.data if decl else {}),
+        defaults=fp.DEFAULTS,
+    )
+
+
+@bp.route("/offers/<int:offer_id>")
+@roles_required(*ROLES)
+def offer(offer_id: int):
+    return _offer_page(offer_id)
+
+
+@bp.route("/offers/<int:offer_id>/declaration", methods=["POST"])
+@roles_required("buyer", "admin")
+def declaration_save(offer_id: int):
+    data = {name: request.form.get(name, "") for name in fp.FIELDS}
+    try:
+        ev.save_declaration(
+            session=db_session(),
+            actor=current_actor(),
+            offer_id=offer_id,
+            data=data,
+            source="formulaire",
+        )
+    except ValidationError as exc:
+        return _offer_page(offer_id, status=422, errors=exc.fields, error=exc.message, values=data)
+    flash("Déclaration enregistrée, empreinte calculée.", "success")
+    return redirect(url_for("evaluation.offer", offer_id=offer_id))
+
+
+@bp.route("/offers/<int:offer_id>/declaration/import", methods=["POST"])
+@roles_required("buyer", "admin")
+def declaration_import(offer_id: int):
+    upload = request.files.get("file")
+    try:
+        if not upload or not upload.filename:
+            raise ValidationError(
+                "Choisissez un fichier JSON ou CSV.", fields={"file": "Fichier obligatoire."}
+            )
+        raw = upload.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                f"{upload.filename} : encodage non UTF-8.", fields={"file": "UTF-8 attendu."}
+            ) from exc
+        ev.import_declaration(
+            session=db_session(),
+            actor=current_actor(),
+            offer_id=offer_id,
+            text=text,
+            filename=upload.filename,
+        )
+    except ValidationError as exc:
+        return _offer_page(offer_id, status=422, errors=exc.fields, error=exc.message)
+    flash(f"Déclaration importée depuis {upload.filename}.", "success")
+    return redirect(url_for("evaluation.offer", offer_id=offer_id))
+
+
+@bp.route("/<int:tender_id>/evaluators", methods=["POST"])
+@roles_required("buyer", "admin")
+def evaluators_assign(tender_id: int):
+    ids = request.form.getlist("evaluators", type=int)
+    lead = request.form.get("lead", type=int)
+    try:
+        ev.assign_evaluators(
+            session=db_session(),
+            actor=current_actor(),
+            tender_id=tender_id,
+            user_ids=ids,
+            lead_id=lead,
+        )
+    except ValidationError as exc:
+        return _tender_page(
+            tender_id, status=422, form="evaluators", errors=exc.fields, error=exc.message
+        )
+    flash("Évaluateurs désignés.", "success")
+    return redirect(url_for("evaluation.tender", tender_id=tender_id) + "#evaluateurs")
+
+
+def _entries(tender_id: int, text_key: str) -> dict[str, dict]:
+    tender = ev.get_tender(session=db_session(), tender_id=tender_id)
+    return {
+        c["name"]: {
+            "score": request.form.get(f"score-{i}", ""),
+            text_key: request.form.get(f"{text_key}-{i}", ""),
+        }
+        for i, c in enumerate(ev.criteria(tender))
+    }
+
+
+@bp.route("/<int:tender_id>/offers/<int:offer_id>/scores", methods=["POST"])
+@roles_required("evaluator")
+def scores_save(tender_id: int, offer_id: int):
+    try:
+        ev.save_scores(
+            session=db_session(),
+            actor=current_actor(),
+            tender_id=tender_id,
+            offer_id=offer_id,
+            entries=_entries(tender_id, "comment"),
+        )
+    except ValidationError as exc:
+        return _tender_page(
+            tender_id,
+            status=422,
+            form=f"scores-{offer_id}",
+            errors=exc.fields,
+            error=exc.message,
+            values=request.form,
+        )
+    flash("Notes enregistrées.", "success")
+    return redirect(url_for("evaluation.tender", tender_id=tender_id) + f"#offre-{offer_id}")
+
+
+@bp.route("/<int:tender_id>/submit", methods=["POST"])
+@roles_required("evaluator")
+def scores_submit(tender_id: int):
+    try:
+        ev.submit_scores(session=db_session(), actor=current_actor(), tender_id=tender_id)
+    except ValidationError as exc:
+        return _tender_page(
+            tender_id, status=422, form="submit", errors=exc.fields, error=exc.message
+        )
+    flash("Notes soumises : vous voyez désormais celles des autres évaluateurs.", "success")
+    return redirect(url_for("evaluation.tender", tender_id=tender_id))
+
+
+@bp.route("/<int:tender_id>/offers/<int:offer_id>/final", methods=["POST"])
+@roles_required("evaluator")
+def final_save(tender_id: int, offer_id: int):
+    try:
+        ev.save_final_scores(
+            session=db_session(),
+            actor=current_actor(),
+            tender_id=tender_id,
+            offer_id=offer_id,
+            entries=_entries(tender_id, "justification"),
+        )
+    except ValidationError as exc:
+        return _tender_page(
+            tender_id,
+            status=422,
+            form=f"final-{offer_id}",
+            errors=exc.fields,
+            error=exc.message,
+            values=request.form,
+        )
+    flash("Notes finales enregistrées.", "success")
+    return redirect(url_for("evaluation.tender", tender_id=tender_id) + f"#offre-{offer_id}")
+
+
+@bp.route("/<int:tender_id>/lock", methods=["POST"])
+@roles_required("evaluator")
+def lock(tender_id: int):
+    try:
+        ev.lock(session=db_session(), actor=current_actor(), tender_id=tender_id)
+    except ValidationError as exc:
+        return _tender_page(
+            tender_id, status=422, form="lock", errors=exc.fields, error=exc.message
+        )
+    flash("Évaluation verrouillée.", "success")
+    return redirect(url_for("evaluation.tender", tender_id=tender_id))
+
+
+@bp.route("/<int:tender_id>/unlock", methods=["POST"])
+@roles_required(*ROLES)
+def unlock(tender_id: int):
+    try:
+        ev.unlock(
+            session=db_session(),
+            actor=current_actor(),
+            tender_id=tender_id,
+            reason=request.form.get("reason", ""),
+        )
+    except ValidationError as exc:
+        return _tender_page(
+            tender_id, status=422, form="unlock", errors=exc.fields, error=exc.message
+        )
+    flash("Évaluation déverrouillée.", "success")
+    return redirect(url_for("evaluation.tender", tender_id=tender_id))
+
+
+@bp.route("/<int:tender_id>/chart/<kind>.png")
+@roles_required(*ROLES)
+def chart(tender_id: int, kind: str):
+    png = ev.chart_png(session=db_session(), actor=current_actor(), tender_id=tender_id, kind=kind)
+    return Response(png, mimetype="image/png")
+
+
+@bp.route("/<int:tender_id>/report", methods=["POST"])
+@roles_required(*ROLES)
+def report_export(tender_id: int):
+    fmt = request.form.get("format", "docx")
+    doc, _path = ev.export_report(
+        session=db_session(),
+        actor=current_actor(),
+        tender_id=tender_id,
+        fmt=fmt,
+        out_dir=_reports_dir(tender_id),
+    )
+    flash(
+        f"Rapport d'analyse exporté ({doc.format.upper()}, empreinte SHA-256 {doc.sha256[:12]}…).",
+        "success",
+    )
+    return redirect(url_for("evaluation.tender", tender_id=tender_id) + "#rapport")
+
+
+@bp.route("/<int:tender_id>/report/<int:doc_id>")
+@roles_required(*ROLES)
+def report_download(tender_id: int, doc_id: int):
+    session = db_session()
+    tender = ev.get_tender(session=session, tender_id=tender_id)
+    ev.access(session=session, actor=current_actor(), tender=tender)
+    doc = next(
+        (d for d in ev.report_documents(session=session, tender_id=tender_id) if d.id == doc_id),
+        None,
+    )
+    path = _reports_dir(tender_id) / doc.filename if doc else None
+    if not doc or not path.is_file():
+        raise NotFound("Rapport introuvable.")
+    return send_file(path, as_attachment=True, download_name=doc.filename)

@@ -1,1 +1,0 @@
-"""Domain services: keyword-only functions that take the session; no Flask import."""

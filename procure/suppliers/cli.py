@@ -1,0 +1,338 @@
+"""`procure suppliers ...`, `procure sourcing ...` and `procure index`: the sourcing room's CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from procure.core import jobs
+from procure.core.errors import DomainError, ValidationError
+from procure.suppliers import services as svc
+from procure.web import cli_support as common
+from procure.web.cli_support import as_option, cli_session, domain_errors, echo_json, resolve_actor
+from sourcing.ingest import FORMATS
+
+
+def _fail_job(job) -> None:
+    if job.status != "done":
+        raise DomainError(job.message or "La tâche a échoué.")
+
+
+@click.group(
+    "suppliers", cls=AppGroup, help="Fournisseurs : importer, rapprocher des noms, fusionner."
+)
+def suppliers() -> None:
+    pass
+
+
+@suppliers.command(
+    "import", help="Importer un fichier DECP (JSON v1/v2), SIRENE (CSV) ou une liste CSV."
+)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", required=True, type=click.Choice(FORMATS), help="Format du fichier."
+)
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@as_option
+@domain_errors
+def import_(path: Path, fmt: str, as_json: bool, as_email: str | None):
+    if not path.exists():
+        raise ValidationError(f"Fichier introuvable : {path}.", fields={"PATH": str(path)})
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email, "sourcing", "admin")
+    hook, close = common.progress_bar("Import") if not as_json else (None, lambda: None)
+    try:
+        job = jobs.run_inline(
+            engine=common.engine(),
+            actor=actor,
+            kind="sourcing.import",
+            params={"path": str(path.resolve()), "format": fmt, "filename": path.name},
+            label=f"Import {path.name}",
+            progress_hook=hook,
+        )
+    finally:
+        close()
+    _fail_job(job)
+    r = job.result
+    if as_json:
+        echo_json(r)
+        return
+    click.echo(
+        f"{path.name} : {r['read']} lus, {r['created']} créés, {r['updated']} mis à jour, "
+        f"{r['unchanged']} inchangés, {r['rejected']} rejetés."
+    )
+    for row in r["rejected_rows"]:
+        click.echo(f"  rejeté, {row['position']} : {row['reason']}")
+    if r.get("merge_proposals"):
+        click.echo(
+            f"{r['merge_proposals']} proposition(s) de fusion à examiner (procure suppliers merges)."
+        )
+
+
+@suppliers.command("match", help="Fournisseurs connus dont le nom ressemble à NAME, avec un score.")
+@click.argument("name")
+@click.option("--departement", default="", help="Département, pour départager (ex. 75).")
+@click.option("--limit", default=10, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+@domain_errors
+def match(name: str, departement: str, limit: int, as_json: bool):
+    with cli_session() as session:
+        rows = svc.match_name(session=session, name=name, department=departement, limit=limit)
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(f"{r['score']:>6.1f}  {r['siren'] or '—':<9}  {r['name']}  {r['department']}")
+    if not rows:
+        click.echo("Aucun fournisseur ressemblant.")
+
+
+@suppliers.command("merges", help="Lister les propositions de fusion en attente.")
+@click.option("--json", "as_json", is_flag=True)
+def merges(as_json: bool):
+    with cli_session() as session:
+        rows = [
+            {
+                "id": m.id,
+                "source": svc.label(s),
+                "target": svc.label(t),
+                "target_siren": t.siren,
+                "score": m.score,
+                "status": m.status,
+            }
+            for m, s, t in svc.merge_proposals(session=session)
+        ]
+    if as_json:
+        echo_json(rows)
+        return
+    for r in rows:
+        click.echo(
+            f"#{r['id']:<4} {r['score']:>5.1f}  {r['source']}  ->  {r['target']} ({r['target_siren'] or 'sans SIREN'})"
+        )
+
+
+@suppliers.command("merge", help="Décider d'une proposition de fusion : accept, reject ou undo.")
+@click.argument("proposal_id", type=int)
+@click.argument("decision", type=click.Choice(["accept", "reject", "undo"]))
+@as_option
+@domain_errors
+def merge(proposal_id: int, decision: str, as_email: str | None):
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email, "sourcing", "admin")
+        m = svc.decide_merge(
+            session=session, actor=actor, proposal_id=proposal_id, decision=decision
+        )
+    click.echo(f"Proposition #{m.id} : {m.status}.")
+
+
+@click.command(
+    "index",
+    help="Mettre à jour l'index LanceDB des fournisseurs (ne revectorise que ce qui a changé).",
+)
+@click.option("--rebuild", is_flag=True, help="Reconstruire l'index entier depuis la base.")
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@with_appcontext
+@domain_errors
+def index(rebuild: bool, as_json: bool, as_email: str | None):
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email, "sourcing", "admin")
+    svc.register_model(
+        current_app.config["INSTANCE_PATH"], current_app.extensions["procure.model"].get()
+    )
+    hook, close = common.progress_bar("Index") if not as_json else (None, lambda: None)
+    try:
+        job = jobs.run_inline(
+            engine=common.engine(),
+            actor=actor,
+            kind="sourcing.index",
+            params=_index_params(rebuild),
+            label="Index des fournisseurs",
+            progress_hook=hook,
+        )
+    finally:
+        close()
+    _fail_job(job)
+    r = job.result
+    if as_json:
+        echo_json(r)
+    else:
+        click.echo(
+            f"Index à jour : {r['suppliers']} fournisseurs, {r['embedded']} vectorisés, "
+            f"{r['removed']} retirés{', index ANN construit' if r['ann'] else ''}."
+        )
+
+
+def _index_params(rebuild: bool) -> dict:
+    cfg = current_app.config
+    return {
+        "uri": cfg["LANCEDB_URI"],
+        "instance_path": cfg["INSTANCE_PATH"],
+        "rebuild": rebuild,
+        "model_path": cfg.get("MODEL_PATH"),
+        "model_url": cfg.get("MODEL_URL"),
+        "model_name": cfg.get("MODEL_NAME"),
+    }
+
+
+@click.group(
+    "sourcing", cls=AppGroup, help="Sourcing : chercher et présélectionner des fournisseurs."
+)
+def sourcing() -> None:
+    pass
+
+
+@sourcing.command(
+    "search", help="Chercher des fournisseurs pour un besoin (recherche hybride et score expliqué)."
+)
+@click.argument("need")
+@click.option("--cpv", default="", help="Préfixe CPV (ex. 72 ou 7226).")
+@click.option("--departement", default="", help="Département (ex. 75, 2A, 971).")
+@click.option("--size", default="", type=click.Choice(["", "PME", "ETI", "GE"]), help="Taille.")
+@click.option(
+    "--certification", "certifications", multiple=True, help="Certification voulue (répétable)."
+)
+@click.option("--limit", default=10, show_default=True, type=int)
+@click.option(
+    "--judge", default=0, type=int, help="Faire juger les K premiers par le modèle local."
+)
+@click.option("--json", "as_json", is_flag=True)
+@as_option
+@domain_errors
+def search(need, cpv, departement, size, certifications, limit, judge, as_json, as_email):
+    model = current_app.extensions["procure.model"].get()
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email, "sourcing", "admin")
+        record = svc.search(
+            session=session,
+            actor=actor,
+            model=model,
+            uri=current_app.config["LANCEDB_URI"],
+            need=need,
+            cpv=cpv,
+            department=departement,
+            size=size,
+            certifications=list(certifications),
+            limit=limit,
+            judge=judge,
+        )
+        data = svc.search_json(record)
+    if as_json:
+        echo_json(data)
+        return
+    classes = ", ".join(f"{c['code']} {c['label']}" for c in data["cpv_classes"]) or "aucune"
+    click.echo(f"Recherche n° {data['id']} · classes CPV du besoin : {classes}")
+    for i, r in enumerate(data["results"], 1):
+        comps = ", ".join(f"{k} {v:.2f}" for k, v in r["components"].items())
+        click.echo(
+            f"{i:>2}. {r['score']:>6.2f}  {r['name']} ({r['siren'] or 'sans SIREN'})  [{comps}]"
+        )
+        for e in r["evidence"][:2]:
+            click.echo(f"       {e['date']} {e['buyer']} : {e['object'][:90]}")
+        for s in r["signals"]:
+            click.echo(f"       signal : {s}")
+        if r.get("judgement"):
+            j = r["judgement"]
+            click.echo(
+                f"       avis du modèle : {j['fit']}/4"
+                + (" · INSTRUCTIONS SUSPECTES" if j["injection_flags"] else "")
+            )
+
+
+@sourcing.command(
+    "shortlist", help="Créer une présélection depuis une recherche (SIREN ou id des fournisseurs)."
+)
+@click.argument("search_id", type=int)
+@click.argument("suppliers_", nargs=-1, required=True, metavar="SIREN_OU_ID...")
+@click.option("--title", default="")
+@click.option(
+    "--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path), help="Écrire le CSV ici."
+)
+@click.option(
+    "--docx",
+    "docx_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Écrire le rapport DOCX ici.",
+)
+@as_option
+@domain_errors
+def shortlist(search_id, suppliers_, title, csv_path, docx_path, as_email):
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email, "sourcing", "admin")
+        record = svc.get_search(session=session, search_id=search_id)
+        ids = []
+        for token in suppliers_:
+            found = [
+                r["supplier_id"]
+                for r in record.results
+                if r["siren"] == token or str(r["supplier_id"]) == token
+            ]
+            if not found:
+                raise ValidationError(
+                    f"{token} n'est pas dans les résultats de la recherche n° {search_id}."
+                )
+            ids += found
+        sl = svc.create_shortlist(
+            session=session, actor=actor, search_id=search_id, supplier_ids=ids, title=title
+        )
+        if csv_path:
+            csv_path.write_text(
+                svc.shortlist_csv(session=session, shortlist_id=sl.id), encoding="utf-8"
+            )
+        if docx_path:
+            path = svc.shortlist_docx(
+                session=session,
+                actor=actor,
+                shortlist_id=sl.id,
+                export_dir=str(docx_path.resolve().parent),
+            )
+            path.replace(docx_path)
+    click.echo(f"Présélection n° {sl.id} créée ({len(ids)} fournisseur(s)).")
+
+
+@sourcing.command(
+    "evaluate", help="Mesurer la qualité de la recherche sur des marchés DECP mis de côté."
+)
+@click.option("--decp", "decp_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--holdout", default=200, show_default=True, type=int, help="Nombre de marchés mis de côté."
+)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True)
+@domain_errors
+def evaluate(decp_path, holdout, seed, as_json):
+    import tempfile
+
+    from sourcing.evaluate import evaluate as run_eval
+
+    model = current_app.extensions["procure.model"].get()
+    hook, close = common.progress_bar("Évaluation") if not as_json else (None, lambda: None)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            report = run_eval(
+                decp_path.read_bytes(),
+                model=model,
+                workdir=tmp,
+                holdout=holdout,
+                seed=seed,
+                progress=hook,
+            )
+    finally:
+        close()
+    if as_json:
+        echo_json(report)
+        return
+    click.echo(
+        f"{report['holdout']} marchés mis de côté, {report['suppliers']} fournisseurs indexés."
+    )
+    for mode, m in report["modes"].items():
+        click.echo(
+            f"  {mode:<8} recall@10 {m['recall@10']:.3f}  nDCG@10 {m['ndcg@10']:.3f}  "
+            f"gagnant@10 {m['winner@10']:.3f}"
+        )
+
+
+GROUPS = [suppliers, sourcing, index]

@@ -1,0 +1,48 @@
+"""Demo data of the room, loaded once and idempotently by `procure demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+import sourcing
+from procure.core.audit import Actor
+from procure.core.db import session_scope
+from procure.suppliers.services import import_data, stats, sync_index
+
+DEMO_FILE = Path(sourcing.__file__).resolve().parent / "data" / "decp_demo.json"
+
+
+def load(*, engine: Engine, users: dict, echo) -> None:
+    """Import the shipped DECP extract and index it (idempotent: a second run changes nothing)."""
+    from flask import current_app
+
+    from procure.core.models import User
+
+    with session_scope(engine) as session:
+        user = session.get(User, users["sourcing"].id)
+        actor = Actor.of(user, "demo")
+        if stats(session=session)["contracts"] == 0:
+            result = import_data(
+                session=session,
+                actor=actor,
+                data=DEMO_FILE.read_bytes(),
+                fmt="decp",
+                filename=DEMO_FILE.name,
+            )
+            echo(
+                f"Sourcing : {result['read']} marchés DECP lus, {result['created']} créés, "
+                f"{result['rejected']} rejetés."
+            )
+        model = current_app.extensions["procure.model"].get()
+        result = sync_index(
+            session=session,
+            actor=actor,
+            model=model,
+            uri=current_app.config["LANCEDB_URI"],
+            progress=None,
+        )
+        echo(
+            f"Sourcing : index à jour ({result['suppliers']} fournisseurs, {result['embedded']} vectorisés)."
+        )

@@ -1,0 +1,467 @@
+"""The tenders room: describe a tender, assemble its clauses, check compliance, export the pieces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, current_app, flash, request, send_file, url_for
+
+from procure.core.errors import Conflict, NotFound, ValidationError
+from procure.tenders import services as svc
+from procure.web.app import db_session
+from procure.web.htmx import redirect, render
+from procure.web.security import current_actor, roles_required
+
+bp = Blueprint("tenders", __name__, url_prefix="/tenders")
+
+ROOM = ("Marchés", "/tenders/")
+CHOICES = {
+    "procedures": svc.PROCEDURES,
+    "kinds": svc.CRITERION_KINDS,
+    "methods": svc.METHODS,
+    "pieces": svc.PIECES,
+    "formats": svc.FORMATS,
+    "max_criteria": svc.MAX_CRITERIA,
+}
+
+
+def _export_dir(tender_id: int) -> Path:
+    return Path(current_app.config["EXPORT_PATH"]) / "tenders" / str(tender_id)
+
+
+def _fix_url(tender, finding) -> str:
+    fix = finding.fix or {}
+    target = fix.get("target")
+    if target == "edit":
+        return url_for("tenders.edit", tender_id=tender.id) + "#" + fix.get("anchor", "")
+    if target == "clause":
+        return url_for("tenders.clause", tender_id=tender.id, link_id=fix["link_id"]) + (
+            f"#v-{fix['field']}" if fix.get("field") else ""
+        )
+    if target == "library":
+        return (
+            url_for("tenders.show", tender_id=tender.id, subject=fix.get("subject", "")) + "#ajout"
+        )
+    return url_for("tenders.show", tender_id=tender.id) + "#clauses"
+
+
+def _conflict(exc: Conflict, tender_id: int):
+    return render(
+        "tenders/conflict.html",
+        status=409,
+        message=exc.message,
+        changes=(exc.changes or {}).get("events", []),
+        tender_id=tender_id,
+        breadcrumb=[ROOM, ("Conflit", None)],
+    )
+
+
+def _page(tender_id: int, *, status: int = 200, **extra):
+    session, actor = db_session(), current_actor()
+    tender = svc.get_tender(session=session, actor=actor, tender_id=tender_id)
+    rows = svc.tender_clauses(session=session, tender=tender)
+    findings = svc.check(session=session, tender=tender, rows=rows)
+    held = {r.clause.id for r in rows}
+    subject = request.args.get("subject", "")
+    library = [
+        (c, v)
+        for c, v in svc.approved_versions(session)
+        if c.id not in held and (not subject or subject in v.covers)
+    ]
+    return render(
+        "tenders/show.html",
+        status=status,
+        tender=tender,
+        rows=rows,
+        findings=findings,
+        fix_url=lambda f: _fix_url(tender, f),
+        has_errors=svc.has_errors(findings),
+        library=library,
+        subject=subject,
+        documents=svc.list_documents(session=session, tender=tender),
+        cpv=svc.cpv_labels(tender.cpv_codes),
+        breadcrumb=[ROOM, (tender.reference, None)],
+        **CHOICES,
+        **extra,
+    )
+
+
+@bp.route("/")
+@roles_required("buyer", "admin")
+def index():
+    tenders = svc.list_tenders(session=db_session(), actor=current_actor())
+    return render(
+        "tenders/index.html",
+        tenders=tenders,
+        procedures=svc.PROCEDURES,
+        breadcrumb=[("Marchés", None)],
+    )
+
+
+@bp.route("/rules")
+@roles_required("buyer", "legal", "admin")
+def rules_page():
+    from procure.clause_library import clausefile as clauselib
+    from procure.tenders import rules
+
+    return render(
+        "tenders/rules.html",
+        rules=rules.RULES,
+        covers=clauselib.COVERS,
+        breadcrumb=[ROOM, ("Règles de proposition", None)],
+    )
+
+
+@bp.route("/cpv")
+@roles_required("buyer", "admin")
+def cpv_search():
+    q = (request.args.get("q") or request.args.get("cpv_q") or "").strip()
+    results = svc.search_cpv(q) if q else []
+    return render(
+        "tenders/cpv.html",
+        "tenders/_cpv_results.html",
+        q=q,
+        results=results,
+        breadcrumb=[ROOM, ("Codes CPV", None)],
+    )
+
+
+def _form_page(template_tender, form, errors, status=200, error=None, cpv_results=None, q=""):
+    return render(
+        "tenders/edit.html",
+        status=status,
+        tender=template_tender,
+        form=form,
+        errors=errors,
+        error=error,
+        cpv_results=cpv_results or [],
+        cpv_q=q,
+        cpv_current=svc.cpv_labels(svc.parse_cpv(form.get("cpv", ""), {})),
+        breadcrumb=[
+            ROOM,
+            ((template_tender.reference if template_tender else "Nouveau marché"), None),
+        ],
+        **CHOICES,
+    )
+
+
+def _posted_form() -> dict:
+    return svc.form_to_data(request.form)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("buyer")
+def new():
+    if request.method == "GET":
+        return _form_page(None, svc.tender_form(None), {})
+    data = _posted_form()
+    if request.form.get("action") == "search_cpv":
+        q = request.form.get("cpv_q", "")
+        return _form_page(None, data, {}, cpv_results=svc.search_cpv(q), q=q)
+    try:
+        tender = svc.create_tender(session=db_session(), actor=current_actor(), data=data)
+    except ValidationError as exc:
+        return _form_page(None, data, exc.fields, status=422, error=exc.message)
+    except Conflict as exc:
+        return _form_page(None, data, exc.fields, status=409, error=exc.message)
+    flash(f"Marché {tender.reference} créé avec les clauses proposées par les règles.", "success")
+    return redirect(url_for("tenders.show", tender_id=tender.id))
+
+
+@bp.route("/<int:tender_id>")
+@roles_required("buyer", "admin")
+def show(tender_id: int):
+    return _page(tender_id)
+
+
+@bp.route("/<int:tender_id>/edit", methods=["GET", "POST"])
+@roles_required("buyer")
+def edit(tender_id: int):
+    session, actor = db_session(), current_actor()
+    tender = svc.get_tender(session=session, actor=actor, tender_id=tender_id)
+    if request.method == "GET":
+        return _form_page(tender, svc.tender_form(tender), {})
+    data = _posted_form()
+    if request.form.get("action") == "search_cpv":
+        q = request.form.get("cpv_q", "")
+        return _form_page(tender, data, {}, cpv_results=svc.search_cpv(q), q=q)
+    try:
+        svc.update_tender(
+            session=session,
+            actor=actor,
+            tender_id=tender_id,
+            data=data,
+            lock_version=request.form.get("lock_version"),
+        )
+    except ValidationError as exc:
+        session.rollback()
+        return _form_page(tender, data, exc.fields, status=422, error=exc.message)
+    except Conflict as exc:
+        return _conflict(exc, tender_id)
+    flash("Marché enregistré.", "success")
+    return redirect(url_for("tenders.show", tender_id=tender_id))
+
+
+def _mutate(tender_id: int, call, success: str):
+    try:
+        call()
+    except Conflict as exc:
+        return _conflict(exc, tender_id)
+    except ValidationError as exc:
+        db_session().rollback()
+        return _page(tender_id, status=422, action_error=exc.message, action_fields=exc.fields)
+    flash(success, "success")
+    return redirect(url_for("tenders.show", tender_id=tender_id) + "#clauses")
+
+
+@bp.route("/<int:tender_id>/propose", methods=["POST"])
+@roles_required("buyer")
+def propose(tender_id: int):
+    return _mutate(
+        tender_id,
+        lambda: svc.apply_proposals(
+            session=db_session(),
+            actor=current_actor(),
+            tender_id=tender_id,
+            lock_version=request.form.get("lock_version"),
+        ),
+        "Les clauses proposées manquantes ont été ajoutées.",
+    )
+
+
+@bp.route("/<int:tender_id>/clauses", methods=["POST"])
+@roles_required("buyer")
+def clause_add(tender_id: int):
+    key = request.form.get("key", "")
+    return _mutate(
+        tender_id,
+        lambda: svc.add_clause(
+            session=db_session(),
+            actor=current_actor(),
+            tender_id=tender_id,
+            key=key,
+            lock_version=request.form.get("lock_version"),
+        ),
+        f"Clause {key} ajoutée.",
+    )
+
+
+@bp.route("/<int:tender_id>/clauses/<int:link_id>/remove", methods=["POST"])
+@roles_required("buyer")
+def clause_remove(tender_id: int, link_id: int):
+    return _mutate(
+        tender_id,
+        lambda: svc.remove_clause(
+            session=db_session(),
+            actor=current_actor(),
+            tender_id=tender_id,
+            link_id=link_id,
+            lock_version=request.form.get("lock_version"),
+        ),
+        "Clause retirée du marché.",
+    )
+
+
+@bp.route("/<int:tender_id>/clauses/<int:link_id>/move", methods=["POST"])
+@roles_required("buyer")
+def clause_move(tender_id: int, link_id: int):
+    return _mutate(
+        tender_id,
+        lambda: svc.move_clause(
+            session=db_session(),
+            actor=current_actor(),
+            tender_id=tender_id,
+            link_id=link_id,
+            direction=request.form.get("direction", ""),
+            lock_version=request.form.get("lock_version"),
+        ),
+        "Ordre des clauses enregistré.",
+    )
+
+
+def _clause_page(
+    tender, row, *, status=200, variant=None, values=None, errors=None, error=None, preview=None
+):
+    form_values = (
+        values
+        if values is not None
+        else {name: _as_form(value) for name, value in row.link.values.items()}
+    )
+    variant = variant or row.link.variant
+    blocks, preview_errors = preview if preview else (row.blocks(), {})
+    diff = svc.clause_diff(row=row) if row.stale else []
+    return render(
+        "tenders/clause.html",
+        "tenders/_preview.html",
+        status=status,
+        tender=tender,
+        row=row,
+        values=form_values,
+        variant=variant,
+        errors=errors or {},
+        error=error,
+        blocks=blocks,
+        preview_errors=preview_errors,
+        diff=diff,
+        ask=request.args.getlist("ask"),
+        breadcrumb=[
+            ROOM,
+            (tender.reference, url_for("tenders.show", tender_id=tender.id)),
+            (row.version.title, None),
+        ],
+    )
+
+
+def _as_form(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return "" if value is None else str(value)
+
+
+@bp.route("/<int:tender_id>/clauses/<int:link_id>", methods=["GET", "POST"])
+@roles_required("buyer", "admin")
+def clause(tender_id: int, link_id: int):
+    session, actor = db_session(), current_actor()
+    tender = svc.get_tender(session=session, actor=actor, tender_id=tender_id)
+    row = svc.get_clause_row(session=session, tender=tender, link_id=link_id)
+    if request.method == "GET":
+        return _clause_page(tender, row)
+    if not actor.has_role("buyer"):
+        return _clause_page(
+            tender, row, status=403, error="Seul un acheteur peut modifier les valeurs."
+        )
+    values = {k[2:]: v for k, v in request.form.items() if k.startswith("v-")}
+    variant = request.form.get("variant")
+    if request.form.get("action") == "preview":  # the preview without JavaScript
+        return _clause_page(
+            tender,
+            row,
+            variant=variant,
+            values=values,
+            preview=svc.preview(row=row, variant=variant, values=values),
+        )
+    try:
+        svc.set_clause_values(
+            session=session,
+            actor=actor,
+            tender_id=tender_id,
+            link_id=link_id,
+            variant=variant,
+            values=values,
+            lock_version=request.form.get("lock_version"),
+        )
+    except ValidationError as exc:
+        session.rollback()
+        return _clause_page(
+            tender,
+            row,
+            status=422,
+            variant=variant,
+            values=values,
+            errors=exc.fields,
+            error=exc.message,
+            preview=svc.preview(row=row, variant=variant, values=values),
+        )
+    except Conflict as exc:
+        return _conflict(exc, tender_id)
+    flash(f"Valeurs de « {row.version.title} » enregistrées.", "success")
+    return redirect(url_for("tenders.show", tender_id=tender_id) + f"#clause-{link_id}")
+
+
+@bp.route("/<int:tender_id>/clauses/<int:link_id>/preview", methods=["POST"])
+@roles_required("buyer", "admin")
+def clause_preview(tender_id: int, link_id: int):
+    session, actor = db_session(), current_actor()
+    tender = svc.get_tender(session=session, actor=actor, tender_id=tender_id)
+    row = svc.get_clause_row(session=session, tender=tender, link_id=link_id)
+    values = {k[2:]: v for k, v in request.form.items() if k.startswith("v-")}
+    variant = request.form.get("variant")
+    blocks, errors = svc.preview(row=row, variant=variant, values=values)
+    return render("tenders/_preview.html", blocks=blocks, preview_errors=errors, row=row)
+
+
+@bp.route("/<int:tender_id>/clauses/<int:link_id>/upgrade", methods=["POST"])
+@roles_required("buyer")
+def clause_upgrade(tender_id: int, link_id: int):
+    session, actor = db_session(), current_actor()
+    try:
+        link, ask = svc.upgrade_clause(
+            session=session,
+            actor=actor,
+            tender_id=tender_id,
+            link_id=link_id,
+            lock_version=request.form.get("lock_version"),
+        )
+    except Conflict as exc:
+        return _conflict(exc, tender_id)
+    if ask:
+        flash(
+            "Clause mise à jour. Vérifiez ou complétez les valeurs signalées : elles sont nouvelles ou ne "
+            "respectent plus la nouvelle version.",
+            "info",
+        )
+    else:
+        flash("Clause mise à jour : toutes les valeurs ont été conservées.", "success")
+    return redirect(url_for("tenders.clause", tender_id=tender_id, link_id=link.id, ask=ask))
+
+
+@bp.route("/<int:tender_id>/check")
+@roles_required("buyer", "admin")
+def check(tender_id: int):
+    session = db_session()
+    tender = svc.get_tender(session=session, actor=current_actor(), tender_id=tender_id)
+    findings = svc.check(session=session, tender=tender)
+    return render(
+        "tenders/check.html",
+        "tenders/_findings.html",
+        tender=tender,
+        findings=findings,
+        fix_url=lambda f: _fix_url(tender, f),
+        has_errors=svc.has_errors(findings),
+        breadcrumb=[
+            ROOM,
+            (tender.reference, url_for("tenders.show", tender_id=tender.id)),
+            ("Conformité", None),
+        ],
+    )
+
+
+@bp.route("/<int:tender_id>/export", methods=["POST"])
+@roles_required("buyer")
+def export(tender_id: int):
+    session = db_session()
+    try:
+        doc = svc.export(
+            session=session,
+            actor=current_actor(),
+            tender_id=tender_id,
+            piece=request.form.get("piece", ""),
+            fmt=request.form.get("format", ""),
+            export_dir=_export_dir(tender_id),
+        )
+    except ValidationError as exc:
+        session.rollback()
+        return _page(tender_id, status=422, export_error=exc.message)
+    flash(f"{svc.PIECES[doc.piece]} exporté ({doc.format.upper()}).", "success")
+    return redirect(url_for("tenders.document", tender_id=tender_id, document_id=doc.id))
+
+
+@bp.route("/<int:tender_id>/documents/<int:document_id>")
+@roles_required("buyer", "admin")
+def document(tender_id: int, document_id: int):
+    doc = svc.get_document(
+        session=db_session(), actor=current_actor(), tender_id=tender_id, document_id=document_id
+    )
+    path = _export_dir(tender_id) / doc.filename
+    if not path.is_file():
+        raise NotFound(
+            "Le fichier de cet export n'est plus sur le serveur (son empreinte reste enregistrée)."
+        )
+    mimetype = (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        if doc.format == "docx"
+        else "application/vnd.oasis.opendocument.text"
+    )
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=doc.filename)

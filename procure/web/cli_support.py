@@ -1,0 +1,91 @@
+"""Helpers shared by CLI commands: the app's engine, the acting user, errors, JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from flask import current_app
+from sqlmodel import Session
+from tqdm import tqdm
+
+from procure.core.audit import Actor
+from procure.core.db import session_scope
+from procure.core.errors import DomainError
+
+
+def engine():
+    return current_app.extensions["procure.engine"]
+
+
+@contextmanager
+def cli_session() -> Iterator[Session]:
+    with session_scope(engine()) as session:
+        yield session
+
+
+def resolve_actor(session: Session, email: str | None, *roles: str) -> Actor:
+    """The user named by --as (checked for `roles`), or the system actor when none is named."""
+    if not email:
+        return Actor.system()
+    from procure.accounts.services import find_by_email
+
+    user = find_by_email(session=session, email=email)
+    if not user or not user.active:
+        raise DomainError(f"Utilisateur inconnu ou désactivé : {email}.")
+    if roles and not user.has_role(*roles):
+        raise DomainError(f"{email} n'a pas le rôle requis ({', '.join(roles)}).", status=403)
+    return Actor.of(user, "cli")
+
+
+as_option = click.option(
+    "--as",
+    "as_email",
+    envvar="PROCURE_USER",
+    default=None,
+    help="Adresse de l'utilisateur au nom duquel agir (ou PROCURE_USER).",
+)
+
+
+def fail(message: str, fields: dict | None = None, code: int = 1) -> None:
+    click.echo(f"Erreur : {message}", err=True)
+    for name, why in (fields or {}).items():
+        click.echo(f"  - {name} : {why}", err=True)
+    sys.exit(code)
+
+
+def domain_errors(fn: Callable) -> Callable:
+    """Print a domain error in French on stderr and exit 1, instead of a traceback."""
+
+    @functools.wraps(fn)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as exc:
+            fail(exc.message, exc.fields)
+
+    return wrapped
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def progress_bar(desc: str) -> tuple[Callable[[int, int, str], None], Callable[[], None]]:
+    """A tqdm bar fed by a job's progress(done, total, message); returns (hook, close)."""
+    bar = tqdm(desc=desc, unit="élt", file=sys.stderr, dynamic_ncols=True)
+
+    def hook(done: int, total: int, message: str = "") -> None:
+        if total and bar.total != total:
+            bar.total = total
+        bar.n = done
+        if message:
+            bar.set_postfix_str(message[:40])
+        bar.refresh()
+
+    return hook, bar.close

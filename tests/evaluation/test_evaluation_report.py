@@ -1,0 +1,158 @@
+"""The analysis report (RAO): DOCX and ODT, read back with python-docx / odfpy and LibreOffice."""
+
+from __future__ import annotations
+
+import hashlib
+
+import docx
+import pytest
+from odf import opendocument
+from odf.draw import Image as OdfImage
+from sqlmodel import select
+
+from procure.core.audit import Actor
+from procure.core.errors import Conflict
+from procure.core.models import AuditEvent
+from procure.evaluation import services as ev
+from procure.tenders.models import TenderDocument
+from tests.conftest import soup
+from tests.factories import GOOD_DECLARATION, client_for, make_tender
+from tests.office import pdf_text, to_pdfs
+
+
+@pytest.fixture
+def locked(session, make_user):
+    """A tender with two offers, two evaluators, final notes with a tie, locked."""
+    buyer, lead, second = make_user("buyer"), make_user("evaluator"), make_user("evaluator")
+    tender = make_tender(session, buyer, reference="AO-RAO-1")
+    actor = Actor.of(buyer)
+    offers = [
+        ev.add_offer(
+            session=session, actor=actor, tender_id=tender.id, supplier_name=name, price=price
+        )
+        for name, price in (("Alpha Sobriété", 100_000), ("Beta Massif", 120_000))
+    ]
+    ev.save_declaration(session=session, actor=actor, offer_id=offers[0].id, data=GOOD_DECLARATION)
+    ev.save_declaration(
+        session=session,
+        actor=actor,
+        offer_id=offers[1].id,
+        data={"model_total_parameters": 70_000_000_000},
+    )
+    ev.assign_evaluators(
+        session=session,
+        actor=actor,
+        tender_id=tender.id,
+        user_ids=[lead.id, second.id],
+        lead_id=lead.id,
+    )
+    for who in (lead, second):
+        for o in offers:
+            ev.save_scores(
+                session=session,
+                actor=Actor.of(who),
+                tender_id=tender.id,
+                offer_id=o.id,
+                entries={
+                    c["name"]: {"score": 10, "comment": f"Note de {who.email}"}
+                    for c in tender.award_criteria
+                },
+            )
+        ev.submit_scores(session=session, actor=Actor.of(who), tender_id=tender.id)
+    for o, tech in zip(offers, (12, 16), strict=True):
+        ev.save_final_scores(
+            session=session,
+            actor=Actor.of(lead),
+            tender_id=tender.id,
+            offer_id=o.id,
+            entries={
+                "Prix": {
+                    "score": 20 if o is offers[0] else 16.67,
+                    "justification": "Formule meilleure offre / offre.",
+                },
+                "Valeur technique": {
+                    "score": tech,
+                    "justification": f"Mémoire technique : {tech}/20 après échange.",
+                },
+                "Environnement": {
+                    "score": 8,
+                    "justification": "Écart d'empreinte pondéré par l'hébergement.",
+                },
+            },
+        )
+    ev.lock(session=session, actor=Actor.of(lead), tender_id=tender.id)
+    return {"tender": tender, "lead": lead, "buyer": buyer, "offers": offers}
+
+
+def test_report_needs_a_locked_evaluation(session, make_user, tmp_path):
+    buyer = make_user("buyer")
+    tender = make_tender(session, buyer, reference="AO-OUVERT")
+    with pytest.raises(Conflict):
+        ev.export_report(
+            session=session,
+            actor=Actor.of(buyer),
+            tender_id=tender.id,
+            fmt="docx",
+            out_dir=tmp_path,
+        )
+
+
+@pytest.mark.libreoffice
+def test_report_in_docx_and_odt_opens_and_converts(locked, session, tmp_path):
+    actor = Actor.of(locked["lead"])
+    doc_docx, path_docx = ev.export_report(
+        session=session, actor=actor, tender_id=locked["tender"].id, fmt="docx", out_dir=tmp_path
+    )
+    doc_odt, path_odt = ev.export_report(
+        session=session, actor=actor, tender_id=locked["tender"].id, fmt="odt", out_dir=tmp_path
+    )
+    for doc, path in ((doc_docx, path_docx), (doc_odt, path_odt)):
+        assert doc.piece == "RAO" and doc.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+    d = docx.Document(str(path_docx))
+    tables = [[[c.text for c in row.cells] for row in t.rows] for t in d.tables]
+    footprint = next(t for t in tables if t[0][0] == "Offre" and "Wh/requête" in t[0])
+    assert [row[0] for row in footprint[1:]] == ["Alpha Sobriété", "Beta Massif"]
+    defaults = next(t for t in tables if "Valeurs par défaut appliquées" in t[0])
+    assert "pue = 2.0" in defaults[2][2] and "pue" not in defaults[1][2]
+    ranking = next(t for t in tables if t[0] == ["Rang", "Soumissionnaire", "Note pondérée"])
+    assert [r[:2] for r in ranking[1:]] == [
+        ["1", "Beta Massif"],
+        ["2", "Alpha Sobriété"],
+    ]  # 81,34 and 79
+    assert len(d.inline_shapes) == 2  # the footprint and score charts
+    odt = opendocument.load(str(path_odt))
+    assert len(odt.getElementsByType(OdfImage)) == 2
+
+    pdfs = to_pdfs([path_docx, path_odt], tmp_path / "pdf")
+    for pdf in pdfs:
+        text = pdf_text(pdf)
+        for expected in (
+            "Rapport d'analyse des offres",
+            "AO-RAO-1",
+            "Alpha Sobriété",
+            "Mémoire technique : 16/20",
+            "Valeurs par défaut",
+            "Classement",
+        ):
+            assert expected in text, (pdf.name, expected)
+    audit = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "evaluation.report_export")
+    ).all()
+    assert {e.details["format"] for e in audit} == {"docx", "odt"}
+
+
+def test_report_export_and_download_in_the_ui(app, locked, session):
+    c = client_for(app, locked["buyer"])
+    t = locked["tender"]
+    r = c.post(f"/evaluation/{t.id}/report", data={"format": "odt"})
+    assert r.status_code == 303
+    page = soup(c.get(f"/evaluation/{t.id}"))
+    link = page.select_one("#reports a")
+    download = c.get(link["href"])
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+    stored = session.exec(select(TenderDocument).where(TenderDocument.piece == "RAO")).one()
+    assert stored.sha256 == hashlib.sha256(download.data).hexdigest()
+    assert "Alpha Sobriété" in stored.body_text
+    scores_png = c.get(f"/evaluation/{t.id}/chart/scores.png")
+    assert scores_png.data[:4] == b"\x89PNG"

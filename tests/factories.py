@@ -1,0 +1,154 @@
+"""Shared test data: the real clause library as approved versions, tenders, offers, clients."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import select
+
+from procure.clause_library.clausefile import parse_clause_text
+from procure.clause_library.models import Clause, ClauseVersion
+from procure.core.audit import Actor
+from procure.tenders.models import Tender
+from tests.conftest import CsrfClient
+
+ROOT = Path(__file__).resolve().parent.parent  # the checkout
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def load_library(session, keys: set[str] | None = None) -> dict[str, ClauseVersion]:
+    """Insert the real clauses/ folder as approved version 1 of each clause (fast, no review)."""
+    out = {}
+    for path in sorted((ROOT / "clauses").rglob("*.md")):
+        spec = parse_clause_text(path.read_text(encoding="utf-8"), filename=path.name)
+        if keys and spec.key not in keys:
+            continue
+        clause = Clause(key=spec.key, family=spec.family)
+        session.add(clause)
+        session.flush()
+        version = ClauseVersion(
+            clause_id=clause.id,
+            number=1,
+            status="approved",
+            title=spec.title,
+            piece=spec.piece,
+            summary=spec.summary,
+            body=spec.body,
+            variables=spec.variables,
+            variants=spec.variants,
+            conditions=spec.conditions,
+            covers=spec.covers,
+            references=spec.references,
+            departures=spec.departures,
+            content_hash=spec.content_hash(),
+        )
+        session.add(version)
+        out[spec.key] = version
+    session.commit()
+    return out
+
+
+def new_version(session, key: str, **changes) -> ClauseVersion:
+    """A newer approved version of a clause (as the legal room would approve it)."""
+    clause = session.exec(select(Clause).where(Clause.key == key)).one()
+    old = session.exec(
+        select(ClauseVersion)
+        .where(ClauseVersion.clause_id == clause.id)
+        .order_by(ClauseVersion.number.desc())
+    ).first()
+    data = {
+        k: getattr(old, k)
+        for k in (
+            "title",
+            "piece",
+            "summary",
+            "body",
+            "variables",
+            "variants",
+            "conditions",
+            "covers",
+            "references",
+            "departures",
+        )
+    }
+    data.update(changes)
+    version = ClauseVersion(
+        clause_id=clause.id,
+        number=old.number + 1,
+        status="approved",
+        content_hash=f"{old.content_hash[:56]}{old.number + 1:08d}",
+        **data,
+    )
+    session.add(version)
+    session.commit()
+    return version
+
+
+CRITERIA = [
+    {"name": "Prix", "kind": "price", "weight": 40},
+    {"name": "Valeur technique", "kind": "technical", "weight": 45},
+    {
+        "name": "Performance environnementale",
+        "kind": "environment",
+        "weight": 15,
+        "method": "logarithmique",
+    },
+]
+
+
+def tender_data(**over) -> dict:
+    data = {
+        "title": "Assistant de réponse aux usagers",
+        "buyer": "Ville de Testville",
+        "procedure": "aoo",
+        "cpv": ["72000000-5"],
+        "amount": "250 000",
+        "ai_high_risk": True,
+        "personal_data": True,
+        "sensitive_data": False,
+        "award_criteria": CRITERIA,
+        "requests_per_year": 100000,
+        "tokens_per_request": 500,
+    }
+    data.update(over)
+    return data
+
+
+def actor_of(user) -> Actor:
+    return Actor.of(user, "test")
+
+
+GOOD_DECLARATION = {
+    "model_total_parameters": 8_000_000_000,
+    "country": "FRA",
+    "pue": 1.25,
+    "wue": 0.3,
+    "renewable_share": 0.9,
+}
+
+
+def make_tender(session, owner, *, reference="AO-2026-001", **kw) -> Tender:
+    tender = Tender(
+        reference=reference,
+        title="Assistant conversationnel pour l'accueil des usagers",
+        buyer="Ville de Test",
+        organisation=owner.organisation,
+        owner_id=owner.id,
+        procedure="AOO",
+        award_criteria=kw.pop("award_criteria", CRITERIA),
+        requests_per_year=kw.pop("requests_per_year", 1_000_000),
+        tokens_per_request=kw.pop("tokens_per_request", 400),
+        **kw,
+    )
+    session.add(tender)
+    session.commit()
+    return tender
+
+
+def client_for(app, user, password="motdepasse-test") -> CsrfClient:
+    app.test_client_class = CsrfClient
+    c = app.test_client()
+    r = c.post("/login", data={"email": user.email, "password": password})
+    assert r.status_code == 303
+    c.csrf_token = None
+    return c

@@ -1,0 +1,481 @@
+"""Tenders: services without HTTP (profile, proposals, values, check, export, staleness, verify, CLI)."""
+
+from __future__ import annotations
+
+import json
+
+import docx
+import pytest
+from odf import opendocument, teletype
+from odf import text as odf_text
+from sqlmodel import select
+
+from procure.core.errors import Conflict, Forbidden, NotFound, ValidationError
+from procure.core.models import AuditEvent
+from procure.tenders import rules
+from procure.tenders import services as svc
+from procure.tenders.models import Tender, TenderClause
+from tests.factories import CRITERIA, actor_of, load_library, new_version, tender_data
+
+
+@pytest.fixture
+def library(session):
+    return load_library(session)
+
+
+@pytest.fixture
+def buyer(make_user):
+    return make_user("buyer", organisation="Ville de Testville")
+
+
+def test_reference_generated_and_rules_name_each_proposal(session, library, buyer):
+    first = svc.create_tender(session=session, actor=actor_of(buyer), data=tender_data())
+    second = svc.create_tender(
+        session=session, actor=actor_of(buyer), data=tender_data(reference="AO-2026/12")
+    )
+    third = svc.create_tender(session=session, actor=actor_of(buyer), data=tender_data())
+    assert first.reference.endswith("-0001") and third.reference.endswith("-0002")
+    assert second.reference == "AO-2026/12"
+    rows = svc.tender_clauses(session=session, tender=first)
+    by_key = {r.clause.key: r for r in rows}
+    assert by_key["auditabilite.journalisation"].link.proposed_by == "R03-haut-risque"
+    assert by_key["auditabilite.journalisation"].link.variant == "haut-risque"
+    assert (
+        by_key["donnees.traitement-donnees-personnelles"].link.proposed_by
+        == "R05-donnees-personnelles"
+    )
+    assert "donnees.hebergement-secnumcloud" not in by_key  # no sensitive data
+    assert all(r.link.proposed_by in rules.RULES_BY_ID for r in rows)
+    light = svc.create_tender(
+        session=session,
+        actor=actor_of(buyer),
+        data=tender_data(ai_high_risk=False, personal_data=False, sensitive_data=True),
+    )
+    light_keys = {r.clause.key: r for r in svc.tender_clauses(session=session, tender=light)}
+    assert "auditabilite.journalisation" not in light_keys
+    assert light_keys["donnees.hebergement-secnumcloud"].link.proposed_by == "R06-donnees-sensibles"
+
+
+def test_compliance_findings(session, library, buyer):
+    actor = actor_of(buyer)
+    tender = svc.create_tender(
+        session=session,
+        actor=actor,
+        data=tender_data(
+            award_criteria=[
+                {"name": "Prix", "kind": "price", "weight": 60},
+                {"name": "Technique", "kind": "technical", "weight": 30},
+            ],
+            sensitive_data=True,
+        ),
+        clauses=[
+            {"key": "auditabilite.documentation-technique"},
+            {"key": "reversibilite.plan-de-reversibilite"},
+        ],
+    )
+    findings = svc.check(session=session, tender=tender)
+    codes = [(f.code, f.severity) for f in findings]
+    assert ("CRITERE-ENVIRONNEMENTAL-ABSENT", "error") in codes
+    assert ("PONDERATIONS", "error") in codes
+    missing = " ".join(f.message for f in findings if f.code == "CLAUSE-REQUISE")
+    assert (
+        "journaux" in missing
+        and "contrôle humain" in missing
+        and "RGPD" in missing
+        and "SecNumCloud" in missing
+    )
+    assert "documentation technique" not in missing
+    assert all(f.message and f.severity in ("error", "warning", "info") for f in findings)
+    with pytest.raises(ValidationError) as exc:
+        svc.export(
+            session=session,
+            actor=actor,
+            tender_id=tender.id,
+            piece="CCAP",
+            fmt="odt",
+            path="/nonexistent/x.odt",
+        )
+    assert "CRITERE-ENVIRONNEMENTAL-ABSENT" in exc.value.fields
+
+
+def test_required_variable_empty_and_deprecated_version(session, library, buyer):
+    tender = svc.create_tender(session=session, actor=actor_of(buyer), data=tender_data())
+    row = next(
+        r
+        for r in svc.tender_clauses(session=session, tender=tender)
+        if r.clause.key == "auditabilite.journalisation"
+    )
+    values = {
+        k: (
+            ""
+            if k == "duree_conservation_jours"
+            else ", ".join(v)
+            if isinstance(v, list)
+            else str(v)
+        )
+        for k, v in row.link.values.items()
+    }
+    svc.set_clause_values(
+        session=session,
+        actor=actor_of(buyer),
+        tender_id=tender.id,
+        link_id=row.link.id,
+        variant="allegee",
+        values=values,
+        lock_version=tender.lock_version,
+    )
+    row.version.status = "deprecated"
+    session.add(row.version)
+    session.commit()
+    findings = {f.code: f for f in svc.check(session=session, tender=tender)}
+    assert findings["VARIABLE-VIDE"].fix == {
+        "target": "clause",
+        "link_id": row.link.id,
+        "field": "duree_conservation_jours",
+    }
+    assert findings["VERSION-RETIREE"].severity == "error"
+
+
+def test_invalid_values_refused_nothing_written(session, library, buyer):
+    tender = svc.create_tender(session=session, actor=actor_of(buyer), data=tender_data())
+    row = next(
+        r
+        for r in svc.tender_clauses(session=session, tender=tender)
+        if r.clause.key == "auditabilite.journalisation"
+    )
+    before, version = dict(row.link.values), tender.lock_version
+    with pytest.raises(ValidationError) as exc:
+        svc.set_clause_values(
+            session=session,
+            actor=actor_of(buyer),
+            tender_id=tender.id,
+            link_id=row.link.id,
+            variant="inconnue",
+            values={"duree_conservation_jours": "dix"},
+            lock_version=version,
+        )
+    assert "duree_conservation_jours" in exc.value.fields and "variant" in exc.value.fields
+    session.expire_all()
+    assert session.get(TenderClause, row.link.id).values == before
+    assert session.get(Tender, tender.id).lock_version == version
+
+
+def test_optimistic_locking_and_access(session, library, buyer, make_user):
+    tender = svc.create_tender(session=session, actor=actor_of(buyer), data=tender_data())
+    v = tender.lock_version
+    svc.update_tender(
+        session=session,
+        actor=actor_of(buyer),
+        tender_id=tender.id,
+        data=tender_data(title="Nouveau"),
+        lock_version=v,
+    )
+    with pytest.raises(Conflict) as exc:
+        svc.update_tender(
+            session=session,
+            actor=actor_of(buyer),
+            tender_id=tender.id,
+            data=tender_data(title="Autre"),
+            lock_version=v,
+        )
+    assert exc.value.changes["events"][0]["champs"] == ["title"]
+    outsider = make_user("buyer", organisation="Autre organisation")
+    with pytest.raises(Forbidden):
+        svc.get_tender(session=session, actor=actor_of(outsider), tender_id=tender.id)
+    with pytest.raises(NotFound):
+        svc.get_tender(session=session, actor=actor_of(buyer), tender_id=9999)
+    colleague = make_user("buyer", organisation="Ville de Testville")
+    assert (
+        svc.get_tender(session=session, actor=actor_of(colleague), tender_id=tender.id).id
+        == tender.id
+    )
+
+
+def test_add_remove_move(session, library, buyer):
+    actor = actor_of(buyer)
+    tender = svc.create_tender(
+        session=session,
+        actor=actor,
+        data=tender_data(),
+        clauses=[
+            {"key": "reversibilite.plan-de-reversibilite"},
+            {"key": "donnees.non-entrainement", "variant": "interdiction"},
+        ],
+    )
+    svc.add_clause(
+        session=session,
+        actor=actor,
+        tender_id=tender.id,
+        key="competences.formation-agents",
+        lock_version=None,
+    )
+    with pytest.raises(Conflict):
+        svc.add_clause(
+            session=session,
+            actor=actor,
+            tender_id=tender.id,
+            key="competences.formation-agents",
+            lock_version=None,
+        )
+    rows = svc.tender_clauses(session=session, tender=tender)
+    assert rows[-1].link.proposed_by == "R07-competences"
+    svc.move_clause(
+        session=session,
+        actor=actor,
+        tender_id=tender.id,
+        link_id=rows[-1].link.id,
+        direction="top",
+        lock_version=None,
+    )
+    assert [r.clause.key for r in svc.tender_clauses(session=session, tender=tender)][
+        0
+    ] == "competences.formation-agents"
+    svc.remove_clause(
+        session=session,
+        actor=actor,
+        tender_id=tender.id,
+        link_id=rows[0].link.id,
+        lock_version=None,
+    )
+    keys = [r.clause.key for r in svc.tender_clauses(session=session, tender=tender)]
+    assert keys == ["competences.formation-agents", "donnees.non-entrainement"]
+    actions = [
+        e.action
+        for e in session.exec(select(AuditEvent).where(AuditEvent.record_type == "tender")).all()
+    ]
+    assert actions == [
+        "tender.create",
+        "tender.clause_add",
+        "tender.clause_move",
+        "tender.clause_remove",
+    ]
+
+
+def _ready_tender(session, buyer, hostile="<b>{{ x }}</b> & {% raw %}"):
+    actor = actor_of(buyer)
+    tender = svc.create_tender(
+        session=session,
+        actor=actor,
+        data=tender_data(title=f"Assistant {hostile}"),
+        clauses=[
+            {
+                "key": "environnement.critere-environnemental",
+                "variant": "logarithmique",
+                "values": {"ponderation_pct": 15},
+            },
+            {"key": "donnees.propriete-intellectuelle-resultats"},
+            {
+                "key": "auditabilite.journalisation",
+                "values": {"formats_journaux": ["JSON Lines", hostile]},
+            },
+            {"key": "auditabilite.documentation-technique"},
+            {"key": "supervision-humaine.mesures-controle-humain"},
+            {"key": "donnees.traitement-donnees-personnelles"},
+        ],
+    )
+    return tender
+
+
+def test_export_all_pieces_read_back_with_real_readers(session, library, buyer, tmp_path):
+    hostile = "<b>{{ x }}</b> & {% raw %}"
+    tender = _ready_tender(session, buyer, hostile)
+    actor = actor_of(buyer)
+    assert not svc.has_errors(svc.check(session=session, tender=tender))
+    files = {}
+    for piece in ("RC", "CCAP", "CCTP"):
+        for fmt in ("docx", "odt"):
+            path = tmp_path / f"{piece}.{fmt}"
+            doc = svc.export(
+                session=session, actor=actor, tender_id=tender.id, piece=piece, fmt=fmt, path=path
+            )
+            files[(piece, fmt)] = (path, doc)
+    rc = [p.text for p in docx.Document(str(files[("RC", "docx")][0])).paragraphs]
+    assert "Référence : " + tender.reference in rc
+    assert any(t.startswith("Article ") and "Critères d'attribution" in t for t in rc)
+    table = docx.Document(str(files[("RC", "docx")][0])).tables[0]
+    assert [c.text for c in table.rows[3].cells][:3] == [
+        "Performance environnementale",
+        "Performance environnementale",
+        "15 %",
+    ]
+    assert any("pondéré à 15 %" in t for t in rc)  # the RC clause with its value
+    ccap_odt = opendocument.load(str(files[("CCAP", "odt")][0]))
+    headings = [teletype.extractText(h) for h in ccap_odt.getElementsByType(odf_text.H)]
+    assert any(h.endswith("Dérogations au CCAG-TIC") for h in headings)
+    assert headings[-1] == "Annexe – Clauses utilisées"
+    cctp = [
+        teletype.extractText(p)
+        for p in opendocument.load(str(files[("CCTP", "odt")][0])).getElementsByType(odf_text.P)
+    ]
+    assert any(f"JSON Lines et {hostile}" in t for t in cctp)  # value as text, not markup
+    annex = docx.Document(str(files[("CCTP", "docx")][0])).tables[-1]
+    version = library["auditabilite.journalisation"]
+    assert ["auditabilite.journalisation", "1", version.content_hash] in [
+        [c.text for c in r.cells][:3] for r in annex.rows
+    ]
+    doc = files[("CCTP", "docx")][1]
+    import hashlib
+
+    assert doc.sha256 == hashlib.sha256(files[("CCTP", "docx")][0].read_bytes()).hexdigest()
+    assert {m["key"] for m in doc.manifest} == {
+        "auditabilite.journalisation",
+        "supervision-humaine.mesures-controle-humain",
+    }
+    assert all(
+        {"key", "version", "content_hash", "variant", "title"} <= set(m) for m in doc.manifest
+    )
+    exports = session.exec(select(AuditEvent).where(AuditEvent.action == "tender.export")).all()
+    assert len(exports) == 6 and exports[0].details["sha256"]
+
+
+def test_verify_unchanged_edited_and_found_by_reference(session, library, buyer, tmp_path):
+    tender = _ready_tender(session, buyer)
+    actor = actor_of(buyer)
+    path = tmp_path / "ccap.docx"
+    svc.export(
+        session=session, actor=actor, tender_id=tender.id, piece="CCTP", fmt="docx", path=path
+    )
+    report = svc.verify(session=session, actor=actor, path=path)
+    assert report["file_unchanged"] and report["found_by"] == "empreinte du fichier"
+    assert {c["status"] for c in report["clauses"]} == {"conforme"}
+    document = docx.Document(str(path))
+    target = next(
+        p for p in document.paragraphs if p.text.startswith("Les journaux sont conservés pendant")
+    )
+    target.runs[0].text = target.runs[0].text.replace("Les journaux", "Les journaux modifiés")
+    document.save(str(path))
+    report = svc.verify(session=session, actor=actor, path=path)
+    assert not report["file_unchanged"] and report["found_by"] == "référence lue dans le document"
+    status = {c["key"]: c["status"] for c in report["clauses"]}
+    assert status["auditabilite.journalisation"] == "modifiee"
+    assert status["supervision-humaine.mesures-controle-humain"] == "conforme"
+    # The library moves on; the exported document does not.
+    new_version(
+        session, "supervision-humaine.mesures-controle-humain", title="Contrôle humain (v2)"
+    )
+    report = svc.verify(session=session, actor=actor, path=path)
+    entry = next(
+        c for c in report["clauses"] if c["key"] == "supervision-humaine.mesures-controle-humain"
+    )
+    assert entry["status"] == "conforme" and entry["version"] == 1 and entry["latest_version"] == 2
+
+
+def test_cli_create_check_export_verify(runner, session, library, buyer, tmp_path):
+    spec = tmp_path / "spec.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "title": "Traduction automatique",
+                "buyer": "Ville de Testville",
+                "procedure": "mapa",
+                "cpv": ["72000000-5"],
+                "amount": 90000,
+                "ai_high_risk": False,
+                "personal_data": False,
+                "sensitive_data": False,
+                "award_criteria": CRITERIA,
+                "clauses": [
+                    {"key": "reversibilite.plan-de-reversibilite", "values": {}},
+                    {"key": "environnement.critere-environnemental", "variant": "proportionnelle"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    r = runner.invoke(
+        args=["tenders", "create", "--from", str(spec), "--json", "--as", buyer.email]
+    )
+    assert r.exit_code == 0, r.output
+    created = json.loads(r.output)
+    assert created["reference"].startswith("PRC-") and created["clauses"] == 2
+    r = runner.invoke(args=["tenders", "check", str(created["id"]), "--json", "--as", buyer.email])
+    findings = json.loads(r.output)
+    assert r.exit_code == 0 and all({"code", "severity", "message"} <= set(f) for f in findings)
+    out = tmp_path / "rc.odt"
+    r = runner.invoke(
+        args=[
+            "tenders",
+            "export",
+            str(created["id"]),
+            "--piece",
+            "RC",
+            "--format",
+            "odt",
+            "-o",
+            str(out),
+            "--as",
+            buyer.email,
+        ]
+    )
+    assert r.exit_code == 0, r.output and out.exists()
+    r = runner.invoke(args=["verify", str(out), "--json", "--as", buyer.email])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["summary"]["conforme"] == 1
+    r = runner.invoke(args=["tenders", "list", "--json", "--as", buyer.email])
+    assert [t["reference"] for t in json.loads(r.output)] == [created["reference"]]
+
+
+def test_cli_bad_spec_names_the_problem(runner, session, library, buyer, tmp_path):
+    spec = tmp_path / "spec.json"
+    spec.write_text('{"title": "x",\n "buyer": }', encoding="utf-8")
+    r = runner.invoke(args=["tenders", "create", "--from", str(spec), "--as", buyer.email])
+    assert r.exit_code == 1 and "spec.json, ligne 2" in r.output
+    spec.write_text(
+        json.dumps(
+            {
+                "title": "x",
+                "buyer": "y",
+                "procedure": "aoo",
+                "award_criteria": CRITERIA,
+                "clauses": [{"key": "inexistante.cle"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    r = runner.invoke(args=["tenders", "create", "--from", str(spec), "--as", buyer.email])
+    assert r.exit_code == 1 and "inexistante.cle" in r.output
+    assert session.exec(select(Tender)).first() is None
+
+
+def test_demo_is_idempotent(engine, session, library):
+    from procure.accounts.demo import ensure_users
+    from procure.tenders import demo as tenders_demo
+
+    users = ensure_users(engine)
+    messages = []
+    tenders_demo.load(engine=engine, users=users, echo=messages.append)
+    tenders_demo.load(engine=engine, users=users, echo=messages.append)
+    tenders = session.exec(select(Tender)).all()
+    assert len(tenders) == 1 and tenders[0].owner_id == users["buyer"].id
+    assert any(c["kind"] == "environment" for c in tenders[0].award_criteria)
+    assert "existe déjà" in messages[-1]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_renders_every_piece_with_clause_values(session, library, buyer, tmp_path):
+    from tests.office import pdf_text, to_pdfs
+
+    tender = _ready_tender(session, buyer, "<i>Parquet</i>")
+    paths = []
+    for piece in ("RC", "CCAP", "CCTP"):
+        for fmt in ("docx", "odt"):
+            paths.append(tmp_path / f"{piece}-{fmt}.{fmt}")
+            svc.export(
+                session=session,
+                actor=actor_of(buyer),
+                tender_id=tender.id,
+                piece=piece,
+                fmt=fmt,
+                path=paths[-1],
+            )
+    pdfs = to_pdfs(paths, tmp_path / "pdf")
+    texts = {p.name: pdf_text(pdf) for p, pdf in zip(paths, pdfs, strict=True)}
+    for fmt in ("docx", "odt"):
+        assert "pondéré à 15 % de la note globale" in texts[f"RC-{fmt}.{fmt}"]
+        assert "Les journaux sont conservés pendant 365 jours" in texts[f"CCTP-{fmt}.{fmt}"]
+        assert "JSON Lines et <i>Parquet</i>" in texts[f"CCTP-{fmt}.{fmt}"]
+        assert "Dérogations au CCAG-TIC" in texts[f"CCAP-{fmt}.{fmt}"]
+        assert (
+            tender.reference in texts[f"CCAP-{fmt}.{fmt}"]
+            and "Page 2 sur" in texts[f"CCAP-{fmt}.{fmt}"]
+        )

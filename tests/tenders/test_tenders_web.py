@@ -1,0 +1,298 @@
+"""Tenders through the web: pages, forms without JavaScript, htmx fragments, access rules, locking."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from procure.core.models import AuditEvent
+from procure.tenders import services as svc
+from procure.tenders.models import Tender, TenderClause, TenderDocument
+from tests.conftest import soup
+from tests.factories import CRITERIA, actor_of, load_library, new_version, tender_data
+
+FORM = {
+    "title": "Assistant <b>juridique</b> {{ x }}",
+    "buyer": "Ville de Testville",
+    "procedure": "aoo",
+    "cpv": "72000000-5",
+    "amount": "120 000",
+    "lots": "Lot A\nLot B",
+    "ai_high_risk": "on",
+    "crit-1-name": "Prix",
+    "crit-1-kind": "price",
+    "crit-1-weight": "50",
+    "crit-2-name": "Technique",
+    "crit-2-kind": "technical",
+    "crit-2-weight": "35",
+    "crit-3-name": "Environnement",
+    "crit-3-kind": "environment",
+    "crit-3-weight": "15",
+    "requests_per_year": "10000",
+    "tokens_per_request": "300",
+}
+
+
+@pytest.fixture
+def library(session):
+    return load_library(session)
+
+
+def make_tender(session, user, **over):
+    return svc.create_tender(session=session, actor=actor_of(user), data=tender_data(**over))
+
+
+def test_create_tender_without_javascript(client, login, session, library):
+    login("buyer")
+    page = soup(client.get("/tenders/new"))
+    assert page.select_one("form#tender-form select#f-procedure option[value=aoo]")
+    r = client.post("/tenders/new", data=FORM)
+    assert r.status_code == 303
+    tender = session.exec(select(Tender)).one()
+    assert tender.reference.startswith("PRC-") and tender.lots[1]["title"] == "Lot B"
+    page = soup(client.get(r.headers["Location"]))
+    assert (
+        page.select_one("h1").get_text()
+        == f"{tender.reference} · Assistant <b>juridique</b> {{{{ x }}}}"
+    )
+    assert not page.select("h1 b")  # escaped, never markup
+    keys = [tr["data-key"] for tr in page.select("#clause-list tr[data-key]")]
+    assert (
+        "auditabilite.journalisation" in keys
+        and "supervision-humaine.mesures-controle-humain" in keys
+    )
+    assert page.select_one("#clause-list a[href='/tenders/rules#R03-haut-risque']")
+    assert page.select_one("#findings tr[data-code=RESUME]")
+
+
+def test_bad_form_is_refused_with_each_field_named(client, login, session, library):
+    login("buyer")
+    bad = dict(FORM, title="", cpv="72000000-9 99999999", **{"crit-1-weight": "cent"})
+    r = client.post("/tenders/new", data=bad)
+    assert r.status_code == 422
+    page = soup(r)
+    assert page.select_one("#f-title")["aria-invalid"] == "true"
+    assert "Intitulé" in page.select_one("#err-title").get_text()
+    assert "72000000-9" in page.select_one("#err-cpv").get_text()
+    assert "Critère 1" in page.select_one(".error-summary").get_text()
+    assert page.select_one("#f-buyer")["value"] == "Ville de Testville"  # nothing valid lost
+    assert session.exec(select(Tender)).first() is None
+
+
+def test_cpv_search_fragment_and_no_js_search(client, login, library):
+    login("buyer")
+    r = client.get("/tenders/cpv?cpv_q=logiciel", headers={"HX-Request": "true"})
+    assert r.status_code == 200
+    fragment = soup(r)
+    assert fragment.select_one("div#cpv-results") and not fragment.select_one("html")
+    assert fragment.select("#cpv-results input[name=cpv_pick]")
+    r = client.post(
+        "/tenders/new", data=dict(FORM, action="search_cpv", cpv_q="servces informatiques")
+    )
+    page = soup(r)
+    picks = [i["value"] for i in page.select("#cpv-results input[name=cpv_pick]")]
+    assert picks and all(p.startswith("72") for p in picks[:3])  # typo-tolerant: IT services
+    assert page.select_one("#f-title")["value"] == FORM["title"]
+
+
+def test_values_form_preview_save_and_refusal(client, login, session, library):
+    user = login("buyer")
+    tender = make_tender(session, user)
+    link = session.exec(select(TenderClause).where(TenderClause.tender_id == tender.id)).first()
+    row = svc.get_clause_row(session=session, tender=tender, link_id=link.id)
+    var = next(v for v in row.version.variables if v["type"] == "integer")
+    url = f"/tenders/{tender.id}/clauses/{link.id}"
+    page = soup(client.get(url))
+    assert page.select_one(f"#f-v-{var['name']}")
+    assert page.select_one("form#values-form")["hx-post"].endswith("/preview")
+    # htmx preview, nothing written
+    r = client.post(
+        url + "/preview", data={f"v-{var['name']}": str(var["max"])}, headers={"HX-Request": "true"}
+    )
+    assert r.status_code == 200 and soup(r).select_one("section#apercu")
+    assert (
+        str(var["max"]).replace("000", " 000") in soup(r).get_text()
+        or str(var["max"]) in soup(r).get_text()
+    )
+    # the same preview without JavaScript
+    values = {
+        f"v-{v['name']}": ", ".join(v["default"])
+        if isinstance(v.get("default"), list)
+        else str(v.get("default") or "")
+        for v in row.version.variables
+    }
+    r = client.post(url, data=dict(values, action="preview", lock_version=tender.lock_version))
+    assert r.status_code == 200 and soup(r).select_one("#apercu .clause-text p")
+    # out of bounds: refused, field named, nothing saved
+    before = dict(link.values)
+    r = client.post(
+        url,
+        data=dict(
+            values, **{f"v-{var['name']}": str(var["max"] + 1)}, lock_version=tender.lock_version
+        ),
+    )
+    assert r.status_code == 422
+    assert soup(r).select_one(f"#f-v-{var['name']}")["aria-invalid"] == "true"
+    session.expire_all()
+    assert session.get(TenderClause, link.id).values == before
+    # valid: saved, audited
+    r = client.post(
+        url,
+        data=dict(
+            values, **{f"v-{var['name']}": str(var["min"])}, lock_version=tender.lock_version
+        ),
+    )
+    assert r.status_code == 303
+    session.expire_all()
+    assert session.get(TenderClause, link.id).values[var["name"]] == var["min"]
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "tender.clause_values")).one()
+
+
+def test_second_save_gets_a_conflict(client, login, session, library):
+    user = login("buyer")
+    tender = make_tender(session, user)
+    stale_version = tender.lock_version
+    svc.update_tender(
+        session=session,
+        actor=actor_of(user),
+        tender_id=tender.id,
+        data=tender_data(title="Autre intitulé"),
+        lock_version=stale_version,
+    )
+    r = client.post(f"/tenders/{tender.id}/edit", data=dict(FORM, lock_version=stale_version))
+    assert r.status_code == 409
+    page = soup(r)
+    assert "modifié par ailleurs" in page.select_one("#conflit").get_text()
+    assert "tender.update" in page.select_one("#conflit table").get_text()
+    session.expire_all()
+    assert session.get(Tender, tender.id).title == "Autre intitulé"
+
+
+@pytest.mark.parametrize(
+    "who,status",
+    [
+        ("owner", 200),
+        ("same-org-buyer", 200),
+        ("other-org-buyer", 403),
+        ("legal", 403),
+        ("anonymous", 302),
+    ],
+)
+def test_access_rules(client, login, make_user, session, library, who, status):
+    owner = make_user("buyer", organisation="Ville de Testville")
+    tender = make_tender(session, owner)
+    if who == "owner":
+        login(user=owner)
+    elif who == "same-org-buyer":
+        login(user=make_user("buyer", organisation="Ville de Testville"))
+    elif who == "other-org-buyer":
+        login(user=make_user("buyer", organisation="Autre ministère"))
+    elif who == "legal":
+        login("legal")
+    for url in (
+        f"/tenders/{tender.id}",
+        f"/tenders/{tender.id}/check",
+        f"/tenders/{tender.id}/edit",
+    ):
+        assert client.get(url).status_code == status, url
+    if who == "other-org-buyer":
+        r = client.post(f"/tenders/{tender.id}/export", data={"piece": "CCAP", "format": "odt"})
+        assert r.status_code == 403
+        assert client.get("/tenders/99999").status_code == 404
+        assert tender.reference not in client.get("/tenders/").get_data(as_text=True)
+
+
+def test_export_from_the_page_and_download(client, login, session, library):
+    user = login("buyer")
+    tender = make_tender(session, user)
+    r = client.post(f"/tenders/{tender.id}/export", data={"piece": "RC", "format": "odt"})
+    assert r.status_code == 303
+    download = client.get(r.headers["Location"])
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+    doc = session.exec(select(TenderDocument)).one()
+    import hashlib
+
+    assert hashlib.sha256(download.data).hexdigest() == doc.sha256
+    page = soup(client.get(f"/tenders/{tender.id}"))
+    assert doc.sha256 in page.select_one("#documents").get_text()
+
+
+def test_export_blocked_by_errors_in_the_page(client, login, session, library):
+    user = login("buyer")
+    tender = make_tender(session, user, award_criteria=CRITERIA[:2])
+    page = soup(client.get(f"/tenders/{tender.id}"))
+    assert page.select_one("#findings tr[data-code=CRITERE-ENVIRONNEMENTAL-ABSENT] a")[
+        "href"
+    ].endswith("#criteres")
+    assert page.select_one("form[action$='/export'] button").has_attr("disabled")
+    r = client.post(f"/tenders/{tender.id}/export", data={"piece": "RC", "format": "docx"})
+    assert r.status_code == 422
+    assert "Export refusé" in soup(r).select_one("#export-error").get_text()
+    assert session.exec(select(TenderDocument)).first() is None
+
+
+def test_staleness_banner_diff_and_upgrade(client, login, session, library):
+    user = login("buyer")
+    tender = make_tender(session, user)
+    key = "auditabilite.journalisation"
+    old = library[key]
+    new_vars = [
+        dict(v, max=7300) if v["name"] == "duree_conservation_jours" else v for v in old.variables
+    ]
+    new_vars.append(
+        {
+            "name": "lieu_stockage",
+            "type": "text",
+            "label": "Lieu de stockage des journaux",
+            "required": True,
+        }
+    )
+    new_version(
+        session,
+        key,
+        variables=new_vars,
+        body=old.body.replace(
+            "puis supprimés.", "puis supprimés de façon sûre, à {{ lieu_stockage }}."
+        ),
+    )
+    page = soup(client.get(f"/tenders/{tender.id}"))
+    assert "journalisation" in page.select_one("#perimees").get_text().lower()
+    link = session.exec(
+        select(TenderClause)
+        .join(svc.Clause, svc.Clause.id == TenderClause.clause_id)
+        .where(svc.Clause.key == key, TenderClause.tender_id == tender.id)
+    ).one()
+    page = soup(client.get(f"/tenders/{tender.id}/clauses/{link.id}"))
+    assert "de façon sûre" in page.select_one("#difference .diff ins").get_text() + "".join(
+        i.get_text() for i in page.select("#difference .diff ins")
+    )
+    session.expire_all()
+    r = client.post(
+        f"/tenders/{tender.id}/clauses/{link.id}/upgrade",
+        data={"lock_version": session.get(Tender, tender.id).lock_version},
+    )
+    assert r.status_code == 303 and "ask=lieu_stockage" in r.headers["Location"]
+    page = soup(client.get(r.headers["Location"]))
+    assert "ask" in page.select_one("#v-lieu_stockage")["class"]
+    session.expire_all()
+    link = session.get(TenderClause, link.id)
+    assert link.values["duree_conservation_jours"] == 365  # still valid: kept
+    findings = {f.code for f in svc.check(session=session, tender=session.get(Tender, tender.id))}
+    assert "VARIABLE-VIDE" in findings
+
+
+def test_rules_page_lists_every_rule(client, login):
+    from procure.tenders.rules import RULES
+
+    login("legal")
+    page = soup(client.get("/tenders/rules"))
+    assert [tr["id"] for tr in page.select("#regles tbody tr")] == [r.id for r in RULES]
+
+
+def test_index_and_home_panel(client, login, session, library):
+    user = login("buyer")
+    tender = make_tender(session, user)
+    page = soup(client.get("/tenders/"))
+    assert page.select_one(f"#tender-{tender.id} a").get_text() == tender.reference
+    home = soup(client.get("/"))
+    assert tender.reference in home.get_text()
