@@ -12,6 +12,6 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
 
 def create_app(test_config: dict | None = None):
     """Create the Flask app (see `procure.web.app.create_app`); for `flask --app procure`."""
-    from procure.web.app import create_app as _create_app
+    from procure.app import create_app as _create_app
 
     return _create_app(test_config)

@@ -6,8 +6,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup
 
+from procure.app import create_app
 from procure.web import cli_support as common
-from procure.web.app import create_app
 
 
 def _create_app():
@@ -31,7 +31,7 @@ def db_group() -> None:
 
 @db_group.command("upgrade", help="Appliquer les migrations (crée la base au besoin).")
 def db_upgrade() -> None:
-    from procure.core.migrate import upgrade
+    from procure.migrations import upgrade
 
     upgrade(current_app.config["DATABASE_URL"])
     click.echo("Base de données à jour.")

@@ -42,7 +42,7 @@ NAV_ORDER = ("clauses", "tenders", "sourcing", "evaluation")
 # Shared parts that also contribute views and commands, registered like rooms.
 SHARED_BLUEPRINTS = (
     "procure.accounts.auth_views",
-    "procure.web.home",
+    "procure.home",
     "procure.accounts.admin_views",
 )
 SHARED_COMMANDS = ("procure.accounts.cli",)

@@ -8,9 +8,9 @@ from procure.accounts import services as users
 from procure.core import audit
 from procure.core.errors import ValidationError
 from procure.core.models import ROLES
-from procure.web.app import db_session
 from procure.web.htmx import redirect, render
 from procure.web.security import current_actor, roles_required
+from procure.web.session import db_session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -8,9 +8,9 @@ from flask import Blueprint, flash, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from procure.accounts import services as users
-from procure.web.app import db_session
 from procure.web.htmx import redirect, render
 from procure.web.security import client_addr, current_actor
+from procure.web.session import db_session
 
 bp = Blueprint("auth", __name__)
 

@@ -6,9 +6,9 @@ from flask import Blueprint, flash, request, url_for
 
 from procure.clause_library import services as service
 from procure.core.errors import Conflict, ValidationError
-from procure.web.app import db_session
 from procure.web.htmx import redirect, render
 from procure.web.security import current_actor, roles_required
+from procure.web.session import db_session
 
 bp = Blueprint("clauses", __name__, url_prefix="/clauses")
 
@@ -21,7 +21,7 @@ def _choices() -> dict:
         "families": service.FAMILY_LABELS,
         "pieces": service.PIECES,
         "conditions": service.CONDITIONS,
-        "statuses": service.STATUS_LABELS,
+        "statuses": {s: service.STATUS_LABELS[s] for s in service.CLAUSE_STATUSES},
         "covers": service.COVERS,
     }
 

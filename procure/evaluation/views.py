@@ -9,10 +9,11 @@ from flask import Blueprint, Response, current_app, flash, request, send_file, u
 from procure.accounts import services as user_service
 from procure.core.errors import NotFound, ValidationError
 from procure.evaluation import footprint as fp
+from procure.evaluation import scoring
 from procure.evaluation import services as ev
-from procure.web.app import db_session, scoring
 from procure.web.htmx import redirect, render
 from procure.web.security import current_actor, roles_required
+from procure.web.session import db_session
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 ROLES = ("evaluator", "buyer", "admin")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, request, send_file, url_for
 
+from procure.core import jobs
 from procure.core.errors import ValidationError
 from procure.suppliers import services as svc
-from procure.web.app import db_session, jobs
 from procure.web.htmx import redirect, render
 from procure.web.security import current_actor, roles_required
+from procure.web.session import db_session
 from sourcing.ingest import BUYER_COLUMNS, FORMATS
 from sourcing.models import SIZES
 from sourcing.search import COMPONENTS

@@ -8,9 +8,9 @@ from flask import Blueprint, current_app, flash, request, send_file, url_for
 
 from procure.core.errors import Conflict, NotFound, ValidationError
 from procure.tenders import services as svc
-from procure.web.app import db_session
 from procure.web.htmx import redirect, render
 from procure.web.security import current_actor, roles_required
+from procure.web.session import db_session
 
 bp = Blueprint("tenders", __name__, url_prefix="/tenders")
 

@@ -81,7 +81,7 @@ def _redis_url() -> str | None:
 @pytest.mark.parametrize("backend", ["sqlite", "redis"])
 def test_queue_with_consumer_thread(tmp_path, db_url, backend):
     """A real consumer: the SQLite huey file (one machine) or Redis (several machines)."""
-    from procure.web.app import create_app
+    from procure.app import create_app
 
     redis_url = None
     if backend == "redis":

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from procure.core.db import make_engine
-from procure.core.migrate import alembic_config, upgrade
+from procure.migrations import alembic_config, upgrade
 from tests.conftest import BACKENDS, PG_URL
 
 

@@ -33,15 +33,9 @@ from procure.clause_library.models import CLAUSE_STATUSES, Clause, ClauseVersion
 from procure.core import audit
 from procure.core.audit import Actor
 from procure.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
+from procure.core.labels import STATUS_LABELS
 from procure.core.models import AuditEvent, User, utcnow
 
-STATUS_LABELS = {
-    "draft": "brouillon",
-    "in_review": "en relecture",
-    "approved": "approuvée",
-    "deprecated": "retirée",
-    "rejected": "rejetée",
-}
 ACTION_LABELS = {
     "clause.create": "a créé le brouillon",
     "clause.sync": "a importé le brouillon depuis les fichiers",

@@ -1,15 +1,22 @@
-"""The Flask application factory and the request's database session."""
+"""The Flask application factory: settings, engine, jobs, model, blueprints, error handlers."""
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import (
+    Flask,
+    g,
+    jsonify,  # noqa: F401
+)
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
-from sqlmodel import Session
 
 from procure.core.config import load_settings
+from procure.core.errors import DomainError
+from procure.core.labels import STATUS_LABELS
 from procure.core.resources import resource_dir
+from procure.web.errors import error_response
+from procure.web.session import db_session
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -69,16 +76,36 @@ def create_app(test_config: dict | None = None) -> Flask:
         if session is not None:
             session.close()
 
-    from procure.web.setup import register_views
-
     register_views(app)
     return app
 
 
-def db_session() -> Session:
-    """The request's database session, opened on first use and closed at teardown."""
-    from flask import current_app
+def register_views(app: Flask) -> None:
+    from procure import __version__, rooms
+    from procure.core.models import ROLES
 
-    if "db_session" not in g:
-        g.db_session = Session(current_app.extensions["procure.engine"], expire_on_commit=False)
-    return g.db_session
+    for blueprint in rooms.blueprints():
+        app.register_blueprint(blueprint)
+    nav_items = rooms.navigation()
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {
+            "nav_items": nav_items,
+            "role_labels": ROLES,
+            "status_labels": STATUS_LABELS,
+            "procure_version": __version__,
+        }
+
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        return error_response(exc.status, exc.message, exc.fields)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_exc: CSRFError):
+        return error_response(
+            400, "Jeton de sécurité (CSRF) absent ou invalide : rechargez la page et recommencez."
+        )
+
+    for status in (400, 401, 403, 404, 405, 413, 500):
+        app.register_error_handler(status, lambda exc, s=status: error_response(s))

@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 
 from procure import __version__, rooms
 from procure.core.db import check_database
-from procure.web.app import db_session
 from procure.web.htmx import render
+from procure.web.session import db_session
 
 bp = Blueprint("main", __name__)
 
