@@ -27,8 +27,10 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check procure sourcing tests
-	$(BIN)/ruff format --check procure sourcing tests
+	$(BIN)/ruff check procure sourcing tests benchmarks
+	$(BIN)/ruff format --check procure sourcing tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m pytest $(or $(PYTEST_ARGS),benchmarks) --benchmark-only --benchmark-columns=min,median,max,rounds

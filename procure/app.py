@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from procure.core.db import make_engine
     from procure.core.jobs import JobQueue
     from procure.core.model_provider import ModelProvider
+    from procure.documents.store import DocumentStore
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["procure.engine"] = engine
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         redis_url=app.config["REDIS_URL"],
         immediate=bool(app.config.get("JOBS_IMMEDIATE")),
     )
+    app.extensions["procure.documents"] = DocumentStore(app.config["EXPORT_PATH"])
     app.extensions["procure.model"] = app.config.get("MODEL_PROVIDER") or ModelProvider.from_config(
         app.config
     )
