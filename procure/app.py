@@ -38,21 +38,24 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     import procure.schema  # noqa: F401 - registers every table
     from procure.core.db import make_engine
-    from procure.core.jobs import JobQueue
+    from procure.core.jobs import JobQueue, Resources
     from procure.core.model_provider import ModelProvider
     from procure.documents.store import DocumentStore
 
     engine = make_engine(app.config["DATABASE_URL"])
+    model = app.config.get("MODEL_PROVIDER") or ModelProvider.from_config(app.config)
+    store = DocumentStore(app.config["EXPORT_PATH"])
+    resources = Resources(model=model, documents=store, settings=dict(app.config))
     app.extensions["procure.engine"] = engine
+    app.extensions["procure.model"] = model
+    app.extensions["procure.documents"] = store
+    app.extensions["procure.resources"] = resources
     app.extensions["procure.jobs"] = JobQueue(
         engine,
         instance_path=app.config["INSTANCE_PATH"],
         redis_url=app.config["REDIS_URL"],
         immediate=bool(app.config.get("JOBS_IMMEDIATE")),
-    )
-    app.extensions["procure.documents"] = DocumentStore(app.config["EXPORT_PATH"])
-    app.extensions["procure.model"] = app.config.get("MODEL_PROVIDER") or ModelProvider.from_config(
-        app.config
+        resources=resources,
     )
 
     from procure.core.formatting import JINJA_FILTERS

@@ -38,3 +38,9 @@ class Conflict(DomainError):
     def __init__(self, message: str, *, changes: dict | None = None, **kw):
         super().__init__(message, **kw)
         self.changes = changes or {}
+
+
+class ModelUnavailable(DomainError):
+    """The model (local file or server) cannot answer: missing, corrupt, down or too slow."""
+
+    status = 503

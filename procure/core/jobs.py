@@ -1,8 +1,10 @@
 """Background jobs: a Job row tracks progress; huey runs the work (SQLite file or Redis).
 
 A room registers a handler with `@handler("kind")`; the handler receives the session, the job's
-parameters and a `progress(done, total, message)` callback, and returns a JSON-able result. The
-web app submits jobs to the queue; the CLI runs the same handler inline with a progress bar.
+parameters, a `progress(done, total, message)` callback and the app's `resources` (the model
+provider, the document store, the settings: the same objects the web app uses, never rebuilt from
+parameters), and returns a JSON-able result. The web app submits jobs to the queue; the CLI runs
+the same handler inline with a progress bar.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +33,17 @@ Handler = Callable[..., dict]
 HANDLERS: dict[str, Handler] = {}
 
 
+@dataclass
+class Resources:
+    """What a job may use of the app: built once by the app factory and shared."""
+
+    model: Any = None  # procure.core.model_provider.ModelProvider
+    documents: Any = None  # procure.documents.store.DocumentStore
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
 def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register `fn(*, session, params, progress, actor) -> dict` as the handler of a job kind."""
+    """Register `fn(*, session, params, progress, actor, resources) -> dict` for a job kind."""
 
     def register(fn: Handler) -> Handler:
         HANDLERS[kind] = fn
@@ -72,7 +84,12 @@ def recent_jobs(*, session: Session, kind_prefix: str = "", limit: int = 20) -> 
     return list(session.exec(query).all())
 
 
-def run_job(engine: Engine, job_id: int, progress_hook: Progress | None = None) -> Job:
+def run_job(
+    engine: Engine,
+    job_id: int,
+    resources: Resources,
+    progress_hook: Progress | None = None,
+) -> Job:
     """Run a queued job to completion, recording progress, outcome and audit events."""
     with session_scope(engine) as session:
         job = get_job(session=session, job_id=job_id)
@@ -100,7 +117,11 @@ def run_job(engine: Engine, job_id: int, progress_hook: Progress | None = None) 
         job = session.get(Job, job_id)
         try:
             result = HANDLERS[job.kind](
-                session=session, params=job.params, progress=progress, actor=actor
+                session=session,
+                params=job.params,
+                progress=progress,
+                actor=actor,
+                resources=resources,
             )
             session.rollback()  # anything the handler left uncommitted is not ours to write
             job = session.get(Job, job_id)
@@ -133,9 +154,16 @@ class JobQueue:
     """The app's queue: huey on a SQLite file by default, on Redis when configured."""
 
     def __init__(
-        self, engine: Engine, *, instance_path: str, redis_url: str | None, immediate: bool
+        self,
+        engine: Engine,
+        *,
+        instance_path: str,
+        redis_url: str | None,
+        immediate: bool,
+        resources: Resources | None = None,
     ):
         self.engine = engine
+        self.resources = resources or Resources()
         if redis_url:
             self.huey = RedisHuey("procure", url=redis_url, immediate=immediate)
         else:
@@ -146,7 +174,7 @@ class JobQueue:
         self._consumer = None
 
     def _run(self, job_id: int) -> None:
-        run_job(self.engine, job_id)
+        run_job(self.engine, job_id, self.resources)
 
     def enqueue(self, job_id: int) -> None:
         self._task(job_id)
@@ -177,13 +205,14 @@ def run_inline(
     actor: Actor,
     kind: str,
     params: dict,
+    resources: Resources,
     label: str = "",
     progress_hook: Progress | None = None,
 ) -> Job:
     """Create a job and run it now, in this process (the CLI path)."""
     with session_scope(engine) as session:
         job = create_job(session=session, actor=actor, kind=kind, params=params, label=label)
-    return run_job(engine, job.id, progress_hook)
+    return run_job(engine, job.id, resources, progress_hook)
 
 
 def job_summary(job: Job) -> dict[str, Any]:

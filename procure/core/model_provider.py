@@ -2,11 +2,51 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
 from typing import Any
 
-from sourcing.llm import DEFAULT_MODEL_FILE, LocalModel, RemoteModel, assemble_default_model
+from procure.core.errors import ModelUnavailable
+from sourcing.llm import (
+    DEFAULT_MODEL_FILE,
+    LocalModel,
+    ModelError,
+    RemoteModel,
+    assemble_default_model,
+)
+
+_MODEL_FAILURES = (ModelError, OSError, ValueError, RuntimeError)
+
+
+def _unavailable(exc: BaseException) -> ModelUnavailable:
+    return ModelUnavailable(
+        f"Le modèle ne peut pas répondre pour l'instant ({exc}). Réessayez plus tard ou "
+        "demandez à l'administrateur de vérifier le modèle configuré (procure model)."
+    )
+
+
+class GuardedModel:
+    """The model, with its failures turned into `ModelUnavailable` (a French domain error)."""
+
+    def __init__(self, model: LocalModel | RemoteModel):
+        self.model = model
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.model, name)
+        if not callable(attr):
+            return attr
+
+        @functools.wraps(attr)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except ModelUnavailable:
+                raise
+            except _MODEL_FAILURES as exc:
+                raise _unavailable(exc) from exc
+
+        return call
 
 
 class ModelProvider:
@@ -24,7 +64,7 @@ class ModelProvider:
         self.path, self.url, self.name = path, url, name
         self.models_dir = Path(instance_path) / "models"
         self.threads = threads
-        self._model: LocalModel | RemoteModel | None = None
+        self._model: GuardedModel | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -37,14 +77,21 @@ class ModelProvider:
             threads=config.get("MODEL_THREADS"),
         )
 
-    def get(self) -> LocalModel | RemoteModel:
+    def get(self) -> GuardedModel:
+        """The model, built once; `ModelUnavailable` when it cannot be loaded."""
         with self._lock:
             if self._model is None:
-                if self.url:
-                    self._model = RemoteModel(self.url, self.name)
-                else:
-                    path = Path(self.path) if self.path else assemble_default_model(self.models_dir)
-                    self._model = LocalModel(path, n_threads=self.threads)
+                try:
+                    if self.url:
+                        model: LocalModel | RemoteModel = RemoteModel(self.url, self.name)
+                    else:
+                        path = (
+                            Path(self.path) if self.path else assemble_default_model(self.models_dir)
+                        )
+                        model = LocalModel(path, n_threads=self.threads)
+                except _MODEL_FAILURES as exc:
+                    raise _unavailable(exc) from exc
+                self._model = GuardedModel(model)
             return self._model
 
     def describe(self, load: bool = False) -> dict[str, Any]:

@@ -89,3 +89,8 @@ def progress_bar(desc: str) -> tuple[Callable[[int, int, str], None], Callable[[
         bar.refresh()
 
     return hook, bar.close
+
+
+def resources():
+    """The app's shared resources (model provider, document store, settings), for inline jobs."""
+    return current_app.extensions["procure.resources"]

@@ -14,13 +14,13 @@ from procure.core.models import AuditEvent, Job
 
 
 @jobs.handler("test.count")
-def _count(*, session, params, progress, actor):
+def _count(*, session, params, progress, actor, resources):
     n = params["n"]
     for i in range(1, n + 1):
         progress(i, n, f"élément {i}")
     if params.get("fail"):
         raise ValidationError("Ligne 3 : montant invalide.")
-    return {"counted": n, "by": actor.email}
+    return {"counted": n, "by": actor.email, "has_model": resources.model is not None}
 
 
 def test_submitted_job_runs_and_records_progress(app, session, make_user):
@@ -37,14 +37,19 @@ def test_submitted_job_runs_and_records_progress(app, session, make_user):
     session.expire_all()
     job = session.get(Job, job.id)
     assert (job.status, job.progress, job.total, job.percent) == ("done", 4, 4, 100)
-    assert job.result == {"counted": 4, "by": user.email}
+    # the handler received the app's own resources (its model provider), not a rebuilt one
+    assert job.result == {"counted": 4, "by": user.email, "has_model": True}
     actions = [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()]
     assert actions[-2:] == ["job.submit", "job.done"]
 
 
 def test_failed_job_keeps_the_french_message(app, engine, session):
     job = jobs.run_inline(
-        engine=engine, actor=Actor.system(), kind="test.count", params={"n": 3, "fail": True}
+        engine=engine,
+        actor=Actor.system(),
+        kind="test.count",
+        params={"n": 3, "fail": True},
+        resources=jobs.Resources(),
     )
     assert job.status == "failed" and job.message == "Ligne 3 : montant invalide."
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "job.failed")).one()
@@ -57,6 +62,7 @@ def test_cli_progress_hook_sees_every_step(engine):
         actor=Actor.system(),
         kind="test.count",
         params={"n": 3},
+        resources=jobs.Resources(),
         progress_hook=lambda d, t, m: seen.append((d, t)),
     )
     assert seen == [(1, 3), (2, 3), (3, 3)]
