@@ -90,3 +90,6 @@ def deactivate(email, as_email):
             raise users.NotFound(f"Aucun compte pour {email}.")
         users.set_active(session=session, actor=actor, user_id=user.id, active=False)
     click.echo(f"Compte désactivé : {email}")
+
+
+GROUPS = [group]

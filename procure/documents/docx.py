@@ -1,0 +1,114 @@
+"""Writing a DocumentSpec to DOCX with docxtpl and the piece template."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+from procure.core.errors import DomainError
+from procure.documents.output import _atomic_write
+from procure.documents.spec import (
+    Bullet,
+    DocumentSpec,
+    Heading,
+    Image,
+    PageBreak,
+    Paragraph,
+    Table,
+    Toc,
+    clean,
+    numbered_headings,
+)
+
+DOCX_TEMPLATE = "piece.docx"
+
+
+def template_dir() -> Path:
+    from procure.core.resources import resource_dir
+
+    return resource_dir("templates") / "documents"
+
+
+def docx_context(spec: DocumentSpec, tpl=None) -> dict:
+    """The Jinja context of the DOCX template: cover fields, blocks as dicts, TOC entries."""
+    blocks: list[dict] = []
+    toc: list[dict] = []
+    for block, text in numbered_headings(spec.blocks):
+        if isinstance(block, Heading):
+            level = min(max(block.level, 1), 3)
+            blocks.append({"kind": f"h{level}", "text": text})
+            if level <= 2:
+                toc.append({"level": level, "text": text})
+        elif isinstance(block, Paragraph):
+            style = block.style if block.style in ("body", "small", "quote") else "body"
+            blocks.append({"kind": style, "text": text})
+        elif isinstance(block, Bullet):
+            blocks.append({"kind": "bullet", "text": text})
+        elif isinstance(block, Table):
+            blocks.append(
+                {
+                    "kind": "table",
+                    "headers": [clean(h) for h in block.headers],
+                    "rows": [[clean(c) for c in row] for row in block.rows],
+                    "caption": clean(block.caption),
+                }
+            )
+        elif isinstance(block, Image):
+            from docx.shared import Cm
+            from docxtpl import InlineImage
+
+            blocks.append(
+                {
+                    "kind": "image",
+                    "image": InlineImage(tpl, io.BytesIO(block.png), width=Cm(block.width_cm)),
+                    "caption": clean(block.caption),
+                }
+            )
+        elif isinstance(block, PageBreak):
+            blocks.append({"kind": "pagebreak"})
+        elif isinstance(block, Toc):
+            blocks.append({"kind": "toc"})
+        else:
+            raise TypeError(f"unknown block {block!r}")
+    return {
+        "title": clean(spec.title),
+        "subtitle": clean(spec.subtitle),
+        "buyer": clean(spec.buyer),
+        "reference": clean(spec.reference),
+        "piece": clean(spec.piece),
+        "date": clean(spec.date),
+        "blocks": blocks,
+        "toc": toc,
+    }
+
+
+def _template_error(name: str, exc: BaseException) -> DomainError:
+    return DomainError(
+        f"Le modèle de document « {name} » est introuvable ou illisible ({type(exc).__name__} : {exc}). "
+        "Aucun fichier n'a été écrit.",
+        status=500,
+    )
+
+
+def write_docx(
+    spec: DocumentSpec, path: str | os.PathLike, *, template: str | os.PathLike | None = None
+) -> str:
+    """Render `spec` with the DOCX template into `path` (atomically); return the file's sha256."""
+    from docxtpl import DocxTemplate
+    from jinja2 import TemplateError
+
+    template_path = Path(template) if template else template_dir() / DOCX_TEMPLATE
+    name = template_path.name
+    try:
+        tpl = DocxTemplate(str(template_path))
+        tpl.init_docx()
+        tpl.render(docx_context(spec, tpl), autoescape=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TemplateError) as exc:
+        raise _template_error(name, exc) from exc
+    except Exception as exc:  # lxml and docx parse errors: still the template's fault
+        if type(exc).__module__.startswith(("lxml", "docx")):
+            raise _template_error(name, exc) from exc
+        raise
+    return _atomic_write(path, tpl.save)
