@@ -9,9 +9,3 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     __version__ = "0.0.0"
 
-
-def create_app(test_config: dict | None = None):
-    """Create the Flask app (see `procure.web.app.create_app`); for `flask --app procure`."""
-    from procure.app import create_app as _create_app
-
-    return _create_app(test_config)

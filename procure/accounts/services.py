@@ -59,7 +59,7 @@ def create_user(
         organisation=organisation.strip(),
         password_hash=generate_password_hash(password),
     )
-    user.role_links = [UserRole(role=r) for r in sorted(set(roles))]
+    user.role_links = _role_links(roles)
     session.add(user)
     session.flush()
     audit.record(
@@ -140,7 +140,7 @@ def set_roles(*, session: Session, actor: Actor, user_id: int, roles: list[str])
     if errors:
         raise ValidationError("Rôles invalides.", fields=errors)
     before = sorted(user.roles)
-    user.role_links = [UserRole(role=r) for r in sorted(set(roles))]
+    user.role_links = _role_links(roles)
     session.add(user)
     audit.record(
         session,
@@ -172,3 +172,8 @@ def set_active(*, session: Session, actor: Actor, user_id: int, active: bool) ->
         )
         session.commit()
     return user
+
+
+def _role_links(roles: list[str]) -> list[UserRole]:
+    # user_id is filled by the relationship when the user is flushed.
+    return [UserRole(role=r) for r in sorted(set(roles))]  # type: ignore[call-arg]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from procure.core.models import AuditEvent, User
 
@@ -66,13 +66,13 @@ def list_events(
     """Return one page of events, newest first, and the total count."""
     query = select(AuditEvent)
     if action:
-        query = query.where(AuditEvent.action.contains(action))
+        query = query.where(col(AuditEvent.action).contains(action))
     if record_type:
         query = query.where(AuditEvent.record_type == record_type)
     if actor_email:
-        query = query.where(AuditEvent.actor_email.contains(actor_email))
+        query = query.where(col(AuditEvent.actor_email).contains(actor_email))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
-        query.order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page)
+        query.order_by(col(AuditEvent.id).desc()).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return list(rows), total

@@ -18,7 +18,7 @@ from typing import Any
 
 from huey import RedisHuey, SqliteHuey
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from procure.core import audit
 from procure.core.audit import Actor
@@ -78,7 +78,7 @@ def get_job(*, session: Session, job_id: int) -> Job:
 
 
 def recent_jobs(*, session: Session, kind_prefix: str = "", limit: int = 20) -> list[Job]:
-    query = select(Job).order_by(Job.id.desc()).limit(limit)
+    query = select(Job).order_by(col(Job.id).desc()).limit(limit)
     if kind_prefix:
         query = query.where(Job.kind.startswith(kind_prefix))
     return list(session.exec(query).all())
@@ -106,7 +106,7 @@ def run_job(
 
     def progress(done: int, total: int, message: str = "") -> None:
         with session_scope(engine) as s:
-            row = s.get(Job, job_id)
+            row = get_job(session=s, job_id=job_id)
             row.progress, row.total, row.message = done, total, message
             s.add(row)
             s.commit()
@@ -114,7 +114,7 @@ def run_job(
             progress_hook(done, total, message)
 
     with session_scope(engine) as session:
-        job = session.get(Job, job_id)
+        job = get_job(session=session, job_id=job_id)
         try:
             result = HANDLERS[job.kind](
                 session=session,
@@ -124,13 +124,13 @@ def run_job(
                 resources=resources,
             )
             session.rollback()  # anything the handler left uncommitted is not ours to write
-            job = session.get(Job, job_id)
+            job = get_job(session=session, job_id=job_id)
             job.status, job.result = "done", result or {}
             job.progress = max(job.progress, job.total)
             event = "job.done"
         except Exception as exc:  # noqa: BLE001 - a job's failure is its result
             session.rollback()
-            job = session.get(Job, job_id)
+            job = get_job(session=session, job_id=job_id)
             job.status = "failed"
             job.message = exc.message if isinstance(exc, DomainError) else f"Erreur interne : {exc}"
             if not isinstance(exc, DomainError):
@@ -182,8 +182,9 @@ class JobQueue:
     def start_consumer(self, workers: int = 1) -> None:
         """Run a consumer in this process, in threads (single-machine default)."""
         if self._consumer is None:
-            self._consumer = self.huey.create_consumer(workers=workers, worker_type="thread")
-            self._consumer.start()
+            consumer = self.huey.create_consumer(workers=workers, worker_type="thread")
+            consumer.start()
+            self._consumer = consumer
 
     def run_consumer(self, workers: int = 1) -> None:
         """Run a consumer in the foreground (the `procure worker` command)."""
@@ -195,6 +196,7 @@ def submit(
 ) -> Job:
     """Create the job row and hand it to the queue."""
     job = create_job(session=session, actor=actor, kind=kind, params=params, label=label)
+    assert job.id is not None  # flushed by create_job
     queue.enqueue(job.id)
     return job
 
@@ -212,6 +214,7 @@ def run_inline(
     """Create a job and run it now, in this process (the CLI path)."""
     with session_scope(engine) as session:
         job = create_job(session=session, actor=actor, kind=kind, params=params, label=label)
+    assert job.id is not None  # flushed by create_job
     return run_job(engine, job.id, resources, progress_hook)
 
 

@@ -157,7 +157,7 @@ AUDIT_TRIGGERS = {
 }
 
 
-@event.listens_for(AuditEvent.__table__, "after_create")
+@event.listens_for(AuditEvent.__table__, "after_create")  # type: ignore[attr-defined]
 def _create_audit_triggers(_table: Any, connection: Any, **_kw: Any) -> None:
     for statement in AUDIT_TRIGGERS.get(connection.dialect.name, []):
         connection.exec_driver_sql(statement)
