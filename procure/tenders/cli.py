@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from procure.core.errors import ValidationError
+from procure.core.errors import DomainError, ValidationError
 from procure.tenders import services as svc
-from procure.web.cli_support import as_option, cli_session, domain_errors, echo_json, resolve_actor
+from procure.web.cli_support import (
+    as_option,
+    cli_session,
+    domain_errors,
+    echo_json,
+    resolve_actor,
+    resources,
+)
 
 
 @click.group(
@@ -181,9 +189,18 @@ def check(tender_id: int, as_json: bool, as_email: str | None):
 def export(tender_id: int, piece: str, fmt: str, output: Path, as_json: bool, as_email: str | None):
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "buyer")
+        store = resources().documents
         doc = svc.export(
-            session=session, actor=actor, tender_id=tender_id, piece=piece, fmt=fmt, path=output
+            session=session, actor=actor, tender_id=tender_id, piece=piece, fmt=fmt, store=store
         )
+        # The store keeps the recorded file (its download link works); the user gets a copy.
+        try:
+            shutil.copyfile(store.locate("tenders", doc.tender_id, doc.filename), output)
+        except OSError as exc:
+            raise DomainError(
+                f"L'export n° {doc.id} est enregistré, mais sa copie vers {output} a échoué "
+                f"({exc.strerror or exc})."
+            ) from None
         out = {
             "document_id": doc.id,
             "file": str(output),

@@ -7,7 +7,7 @@ from sqlmodel import func, select
 from procure.core.audit import Actor
 from procure.core.models import User
 from procure.tenders.models import Tender, TenderClause
-from procure.tenders.services import _cpv_ok, approved_versions, create_tender
+from procure.tenders.services import approved_versions, create_tender, is_known_cpv
 
 DEMO_TITLE = "Assistant conversationnel pour l'accueil des usagers (démo)"
 
@@ -33,7 +33,9 @@ def load(*, engine, users: dict[str, User], echo) -> None:
                 "title": DEMO_TITLE,
                 "buyer": "Ville de Démoville",
                 "procedure": "aoo",
-                "cpv": ["72212224-5", "48000000-8"] if _cpv_ok("72212224-5") else ["72000000-5"],
+                "cpv": ["72212224-5", "48000000-8"]
+                if is_known_cpv("72212224-5")
+                else ["72000000-5"],
                 "amount": 480000,
                 "ai_high_risk": True,
                 "personal_data": True,

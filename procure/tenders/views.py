@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from flask import Blueprint, flash, request, url_for
 
-from flask import Blueprint, current_app, flash, request, send_file, url_for
-
-from procure.core.errors import Conflict, NotFound, ValidationError
+from procure.core.errors import Conflict, ValidationError
 from procure.tenders import services as svc
+from procure.web.files import document_store, send_document
 from procure.web.htmx import redirect, render
 from procure.web.security import current_actor, roles_required
 from procure.web.session import db_session
@@ -23,10 +22,6 @@ CHOICES = {
     "formats": svc.FORMATS,
     "max_criteria": svc.MAX_CRITERIA,
 }
-
-
-def _export_dir(tender_id: int) -> Path:
-    return Path(current_app.config["EXPORT_PATH"]) / "tenders" / str(tender_id)
 
 
 def _fix_url(tender, finding) -> str:
@@ -439,10 +434,9 @@ def export(tender_id: int):
             tender_id=tender_id,
             piece=request.form.get("piece", ""),
             fmt=request.form.get("format", ""),
-            export_dir=_export_dir(tender_id),
+            store=document_store(),
         )
     except ValidationError as exc:
-        session.rollback()
         return _page(tender_id, status=422, export_error=exc.message)
     flash(f"{svc.PIECES[doc.piece]} exporté ({doc.format.upper()}).", "success")
     return redirect(url_for("tenders.document", tender_id=tender_id, document_id=doc.id))
@@ -454,14 +448,4 @@ def document(tender_id: int, document_id: int):
     doc = svc.get_document(
         session=db_session(), actor=current_actor(), tender_id=tender_id, document_id=document_id
     )
-    path = _export_dir(tender_id) / doc.filename
-    if not path.is_file():
-        raise NotFound(
-            "Le fichier de cet export n'est plus sur le serveur (son empreinte reste enregistrée)."
-        )
-    mimetype = (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-        if doc.format == "docx"
-        else "application/vnd.oasis.opendocument.text"
-    )
-    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=doc.filename)
+    return send_document("tenders", doc.tender_id, doc.filename, doc.format)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import docx
 import pytest
@@ -12,6 +13,7 @@ from sqlmodel import select
 
 from procure.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from procure.core.models import AuditEvent
+from procure.documents.store import DocumentStore
 from procure.tenders import rules
 from procure.tenders import services as svc
 from procure.tenders.models import Tender, TenderClause
@@ -21,6 +23,11 @@ from tests.factories import CRITERIA, actor_of, load_library, new_version, tende
 @pytest.fixture
 def library(session):
     return load_library(session)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return DocumentStore(tmp_path / "exports")
 
 
 @pytest.fixture
@@ -56,7 +63,7 @@ def test_reference_generated_and_rules_name_each_proposal(session, library, buye
     assert light_keys["donnees.hebergement-secnumcloud"].link.proposed_by == "R06-donnees-sensibles"
 
 
-def test_compliance_findings(session, library, buyer):
+def test_compliance_findings(session, library, buyer, store):
     actor = actor_of(buyer)
     tender = svc.create_tender(
         session=session,
@@ -93,7 +100,7 @@ def test_compliance_findings(session, library, buyer):
             tender_id=tender.id,
             piece="CCAP",
             fmt="odt",
-            path="/nonexistent/x.odt",
+            store=store,
         )
     assert "CRITERE-ENVIRONNEMENTAL-ABSENT" in exc.value.fields
 
@@ -276,7 +283,7 @@ def _ready_tender(session, buyer, hostile="<b>{{ x }}</b> & {% raw %}"):
     return tender
 
 
-def test_export_all_pieces_read_back_with_real_readers(session, library, buyer, tmp_path):
+def test_export_all_pieces_read_back_with_real_readers(session, library, buyer, store):
     hostile = "<b>{{ x }}</b> & {% raw %}"
     tender = _ready_tender(session, buyer, hostile)
     actor = actor_of(buyer)
@@ -284,10 +291,10 @@ def test_export_all_pieces_read_back_with_real_readers(session, library, buyer, 
     files = {}
     for piece in ("RC", "CCAP", "CCTP"):
         for fmt in ("docx", "odt"):
-            path = tmp_path / f"{piece}.{fmt}"
             doc = svc.export(
-                session=session, actor=actor, tender_id=tender.id, piece=piece, fmt=fmt, path=path
+                session=session, actor=actor, tender_id=tender.id, piece=piece, fmt=fmt, store=store
             )
+            path = store.locate("tenders", tender.id, doc.filename)
             files[(piece, fmt)] = (path, doc)
     rc = [p.text for p in docx.Document(str(files[("RC", "docx")][0])).paragraphs]
     assert "Référence : " + tender.reference in rc
@@ -328,13 +335,13 @@ def test_export_all_pieces_read_back_with_real_readers(session, library, buyer, 
     assert len(exports) == 6 and exports[0].details["sha256"]
 
 
-def test_verify_unchanged_edited_and_found_by_reference(session, library, buyer, tmp_path):
+def test_verify_unchanged_edited_and_found_by_reference(session, library, buyer, store):
     tender = _ready_tender(session, buyer)
     actor = actor_of(buyer)
-    path = tmp_path / "ccap.docx"
-    svc.export(
-        session=session, actor=actor, tender_id=tender.id, piece="CCTP", fmt="docx", path=path
+    doc = svc.export(
+        session=session, actor=actor, tender_id=tender.id, piece="CCTP", fmt="docx", store=store
     )
+    path = store.locate("tenders", tender.id, doc.filename)
     report = svc.verify(session=session, actor=actor, path=path)
     assert report["file_unchanged"] and report["found_by"] == "empreinte du fichier"
     assert {c["status"] for c in report["clauses"]} == {"conforme"}
@@ -452,7 +459,9 @@ def test_demo_is_idempotent(engine, session, library):
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_renders_every_piece_with_clause_values(session, library, buyer, tmp_path):
+def test_libreoffice_renders_every_piece_with_clause_values(
+    session, library, buyer, store, tmp_path
+):
     from tests.office import pdf_text, to_pdfs
 
     tender = _ready_tender(session, buyer, "<i>Parquet</i>")
@@ -460,14 +469,15 @@ def test_libreoffice_renders_every_piece_with_clause_values(session, library, bu
     for piece in ("RC", "CCAP", "CCTP"):
         for fmt in ("docx", "odt"):
             paths.append(tmp_path / f"{piece}-{fmt}.{fmt}")
-            svc.export(
+            doc = svc.export(
                 session=session,
                 actor=actor_of(buyer),
                 tender_id=tender.id,
                 piece=piece,
                 fmt=fmt,
-                path=paths[-1],
+                store=store,
             )
+            shutil.copyfile(store.locate("tenders", tender.id, doc.filename), paths[-1])
     pdfs = to_pdfs(paths, tmp_path / "pdf")
     texts = {p.name: pdf_text(pdf) for p, pdf in zip(paths, pdfs, strict=True)}
     for fmt in ("docx", "odt"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from procure.clause_library.models import Clause
 from procure.core.models import AuditEvent
 from procure.tenders import services as svc
 from procure.tenders.models import Tender, TenderClause, TenderDocument
@@ -259,8 +260,8 @@ def test_staleness_banner_diff_and_upgrade(client, login, session, library):
     assert "journalisation" in page.select_one("#perimees").get_text().lower()
     link = session.exec(
         select(TenderClause)
-        .join(svc.Clause, svc.Clause.id == TenderClause.clause_id)
-        .where(svc.Clause.key == key, TenderClause.tender_id == tender.id)
+        .join(Clause, Clause.id == TenderClause.clause_id)
+        .where(Clause.key == key, TenderClause.tender_id == tender.id)
     ).one()
     page = soup(client.get(f"/tenders/{tender.id}/clauses/{link.id}"))
     assert "de façon sûre" in page.select_one("#difference .diff ins").get_text() + "".join(

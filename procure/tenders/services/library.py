@@ -1,0 +1,52 @@
+"""What the tenders room reads from the clause library: approved versions and proposals."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from procure.clause_library.models import Clause, ClauseVersion
+from procure.tenders import rules
+from procure.tenders.models import Tender
+
+
+def profile_of(tender: Tender) -> dict:
+    return {
+        "ai_high_risk": tender.ai_high_risk,
+        "personal_data": tender.personal_data,
+        "sensitive_data": tender.sensitive_data,
+    }
+
+
+def approved_versions(session: Session) -> list[tuple[Clause, ClauseVersion]]:
+    """The latest approved version of every clause, ordered by key."""
+    rows = session.exec(
+        select(Clause, ClauseVersion)
+        .join(ClauseVersion, ClauseVersion.clause_id == Clause.id)
+        .where(ClauseVersion.status == "approved")
+        .order_by(Clause.key, ClauseVersion.number.desc())
+    ).all()
+    latest: dict[int, tuple[Clause, ClauseVersion]] = {}
+    for clause, version in rows:
+        latest.setdefault(clause.id, (clause, version))
+    return sorted(latest.values(), key=lambda cv: cv[0].key)
+
+
+def latest_approved(session: Session, clause_id: int) -> ClauseVersion | None:
+    return session.exec(
+        select(ClauseVersion)
+        .where(ClauseVersion.clause_id == clause_id, ClauseVersion.status == "approved")
+        .order_by(ClauseVersion.number.desc())
+        .limit(1)
+    ).first()
+
+
+def proposals(*, session: Session, profile: dict) -> list[tuple[Clause, ClauseVersion, rules.Rule]]:
+    """Library clauses the rules propose for a profile, with the rule that proposed each."""
+    out = []
+    for clause, version in approved_versions(session):
+        rule = rules.proposing_rule(
+            covers=version.covers, conditions=version.conditions, profile=profile
+        )
+        if rule is not None:
+            out.append((clause, version, rule))
+    return out
