@@ -53,3 +53,20 @@ def test_every_template_named_in_code_exists():
         )
     missing = sorted(n for n in names if not (ROOT / "templates" / n).exists())
     assert not missing, f"gabarits manquants : {missing}"
+
+
+def test_architecture_names_every_package_and_only_existing_modules():
+    """docs/architecture.md matches the code: each module it names exists, each package is named."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    named = set(re.findall(r"`((?:procure|sourcing|tests)/[\w/]*(?:\.py)?/?)`", text))
+    assert named, "l'architecture doit nommer les modules"
+    missing = sorted(n for n in named if not (ROOT / n).exists())
+    assert not missing, f"modules nommés dans docs/architecture.md mais absents : {missing}"
+    packages = sorted(
+        str(p.parent.relative_to(ROOT)) + "/"
+        for top in ("procure", "sourcing")
+        for p in (ROOT / top).rglob("__init__.py")
+        if "_bundled" not in p.parts
+    )
+    unnamed = [p for p in packages if p not in named]
+    assert not unnamed, f"paquets absents de docs/architecture.md : {unnamed}"

@@ -158,25 +158,6 @@ def test_access_rules(client, login, role, url, expected):
         assert "Accès refusé" in soup(r).select_one("h1").get_text()
 
 
-def test_every_view_requires_login_except_public_ones(app, client):
-    """No route is reachable anonymously by accident (new rooms included)."""
-    public = {"auth.login", "main.healthz", "static"}
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in public or "GET" not in rule.methods:
-            continue
-        url = rule.rule
-        for arg in rule.arguments:
-            url = (
-                url.replace(f"<int:{arg}>", "1")
-                .replace(f"<{arg}>", "x")
-                .replace(f"<path:{arg}>", "x")
-            )
-        r = client.get(url)
-        assert r.status_code in (302, 401), (
-            f"{rule.endpoint} ({url}) répond {r.status_code} sans connexion"
-        )
-
-
 def test_unknown_url_is_a_french_404(client):
     r = client.get("/nulle-part")
     assert r.status_code == 404
