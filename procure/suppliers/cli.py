@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from procure.core import jobs
 from procure.core.errors import DomainError, ValidationError
+from procure.core.formatting import NumberError, format_number, parse_number
 from procure.suppliers import services as svc
 from procure.web import cli_support as common
 from procure.web.cli_support import as_option, cli_session, domain_errors, echo_json, resolve_actor
@@ -19,6 +21,21 @@ from sourcing.ingest import FORMATS
 def _fail_job(job) -> None:
     if job.status != "done":
         raise DomainError(job.message or "La tâche a échoué.")
+
+
+class FrenchCount(click.ParamType):
+    """A whole number typed in French ("1 000" with any kind of space), read by the one parser."""
+
+    name = "nombre"
+
+    def convert(self, value, param, ctx):
+        try:
+            return int(parse_number(value, integer=True))
+        except NumberError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+COUNT = FrenchCount()
 
 
 @click.group(
@@ -50,6 +67,7 @@ def import_(path: Path, fmt: str, as_json: bool, as_email: str | None):
             actor=actor,
             kind="sourcing.import",
             params={"path": str(path.resolve()), "format": fmt, "filename": path.name},
+            resources=common.resources(),
             label=f"Import {path.name}",
             progress_hook=hook,
         )
@@ -75,7 +93,7 @@ def import_(path: Path, fmt: str, as_json: bool, as_email: str | None):
 @suppliers.command("match", help="Fournisseurs connus dont le nom ressemble à NAME, avec un score.")
 @click.argument("name")
 @click.option("--departement", default="", help="Département, pour départager (ex. 75).")
-@click.option("--limit", default=10, show_default=True, type=int)
+@click.option("--limit", default=10, show_default=True, type=COUNT)
 @click.option("--json", "as_json", is_flag=True)
 @domain_errors
 def match(name: str, departement: str, limit: int, as_json: bool):
@@ -85,7 +103,8 @@ def match(name: str, departement: str, limit: int, as_json: bool):
         echo_json(rows)
         return
     for r in rows:
-        click.echo(f"{r['score']:>6.1f}  {r['siren'] or '—':<9}  {r['name']}  {r['department']}")
+        score = format_number(r["score"], 1)
+        click.echo(f"{score:>6}  {r['siren'] or '—':<9}  {r['name']}  {r['department']}")
     if not rows:
         click.echo("Aucun fournisseur ressemblant.")
 
@@ -109,8 +128,10 @@ def merges(as_json: bool):
         echo_json(rows)
         return
     for r in rows:
+        score = format_number(r["score"], 1)
         click.echo(
-            f"#{r['id']:<4} {r['score']:>5.1f}  {r['source']}  ->  {r['target']} ({r['target_siren'] or 'sans SIREN'})"
+            f"#{r['id']:<4} {score:>5}  {r['source']}  ->  {r['target']} "
+            f"({r['target_siren'] or 'sans SIREN'})"
         )
 
 
@@ -140,16 +161,14 @@ def merge(proposal_id: int, decision: str, as_email: str | None):
 def index(rebuild: bool, as_json: bool, as_email: str | None):
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "sourcing", "admin")
-    svc.register_model(
-        current_app.config["INSTANCE_PATH"], current_app.extensions["procure.model"].get()
-    )
     hook, close = common.progress_bar("Index") if not as_json else (None, lambda: None)
     try:
         job = jobs.run_inline(
             engine=common.engine(),
             actor=actor,
             kind="sourcing.index",
-            params=_index_params(rebuild),
+            params={"rebuild": rebuild},
+            resources=common.resources(),
             label="Index des fournisseurs",
             progress_hook=hook,
         )
@@ -164,18 +183,6 @@ def index(rebuild: bool, as_json: bool, as_email: str | None):
             f"Index à jour : {r['suppliers']} fournisseurs, {r['embedded']} vectorisés, "
             f"{r['removed']} retirés{', index ANN construit' if r['ann'] else ''}."
         )
-
-
-def _index_params(rebuild: bool) -> dict:
-    cfg = current_app.config
-    return {
-        "uri": cfg["LANCEDB_URI"],
-        "instance_path": cfg["INSTANCE_PATH"],
-        "rebuild": rebuild,
-        "model_path": cfg.get("MODEL_PATH"),
-        "model_url": cfg.get("MODEL_URL"),
-        "model_name": cfg.get("MODEL_NAME"),
-    }
 
 
 @click.group(
@@ -195,9 +202,9 @@ def sourcing() -> None:
 @click.option(
     "--certification", "certifications", multiple=True, help="Certification voulue (répétable)."
 )
-@click.option("--limit", default=10, show_default=True, type=int)
+@click.option("--limit", default=10, show_default=True, type=COUNT)
 @click.option(
-    "--judge", default=0, type=int, help="Faire juger les K premiers par le modèle local."
+    "--judge", default=0, type=COUNT, help="Faire juger les K premiers par le modèle local."
 )
 @click.option("--json", "as_json", is_flag=True)
 @as_option
@@ -226,10 +233,9 @@ def search(need, cpv, departement, size, certifications, limit, judge, as_json, 
     classes = ", ".join(f"{c['code']} {c['label']}" for c in data["cpv_classes"]) or "aucune"
     click.echo(f"Recherche n° {data['id']} · classes CPV du besoin : {classes}")
     for i, r in enumerate(data["results"], 1):
-        comps = ", ".join(f"{k} {v:.2f}" for k, v in r["components"].items())
-        click.echo(
-            f"{i:>2}. {r['score']:>6.2f}  {r['name']} ({r['siren'] or 'sans SIREN'})  [{comps}]"
-        )
+        comps = ", ".join(f"{k} {format_number(v, 2)}" for k, v in r["components"].items())
+        score = format_number(r["score"], 2)
+        click.echo(f"{i:>2}. {score:>6}  {r['name']} ({r['siren'] or 'sans SIREN'})  [{comps}]")
         for e in r["evidence"][:2]:
             click.echo(f"       {e['date']} {e['buyer']} : {e['object'][:90]}")
         for s in r["signals"]:
@@ -262,35 +268,23 @@ def search(need, cpv, departement, size, certifications, limit, judge, as_json, 
 def shortlist(search_id, suppliers_, title, csv_path, docx_path, as_email):
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "sourcing", "admin")
-        record = svc.get_search(session=session, search_id=search_id)
-        ids = []
-        for token in suppliers_:
-            found = [
-                r["supplier_id"]
-                for r in record.results
-                if r["siren"] == token or str(r["supplier_id"]) == token
-            ]
-            if not found:
-                raise ValidationError(
-                    f"{token} n'est pas dans les résultats de la recherche n° {search_id}."
-                )
-            ids += found
-        sl = svc.create_shortlist(
-            session=session, actor=actor, search_id=search_id, supplier_ids=ids, title=title
+        sl = svc.shortlist_from_tokens(
+            session=session, actor=actor, search_id=search_id, tokens=list(suppliers_), title=title
         )
+        count = len(svc.get_shortlist(session=session, shortlist_id=sl.id)[1])
         if csv_path:
             csv_path.write_text(
                 svc.shortlist_csv(session=session, shortlist_id=sl.id), encoding="utf-8"
             )
         if docx_path:
-            path = svc.shortlist_docx(
+            stored = svc.shortlist_docx(
                 session=session,
                 actor=actor,
                 shortlist_id=sl.id,
-                export_dir=str(docx_path.resolve().parent),
+                store=common.resources().documents,
             )
-            path.replace(docx_path)
-    click.echo(f"Présélection n° {sl.id} créée ({len(ids)} fournisseur(s)).")
+            shutil.copyfile(stored, docx_path)
+    click.echo(f"Présélection n° {sl.id} créée ({count} fournisseur(s)).")
 
 
 @sourcing.command(
@@ -298,9 +292,9 @@ def shortlist(search_id, suppliers_, title, csv_path, docx_path, as_email):
 )
 @click.option("--decp", "decp_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
-    "--holdout", default=200, show_default=True, type=int, help="Nombre de marchés mis de côté."
+    "--holdout", default=200, show_default=True, type=COUNT, help="Nombre de marchés mis de côté."
 )
-@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=COUNT)
 @click.option("--json", "as_json", is_flag=True)
 @domain_errors
 def evaluate(decp_path, holdout, seed, as_json):
@@ -330,8 +324,8 @@ def evaluate(decp_path, holdout, seed, as_json):
     )
     for mode, m in report["modes"].items():
         click.echo(
-            f"  {mode:<8} recall@10 {m['recall@10']:.3f}  nDCG@10 {m['ndcg@10']:.3f}  "
-            f"gagnant@10 {m['winner@10']:.3f}"
+            f"  {mode:<8} recall@10 {format_number(m['recall@10'], 3)}  "
+            f"nDCG@10 {format_number(m['ndcg@10'], 3)}  gagnant@10 {format_number(m['winner@10'], 3)}"
         )
 
 

@@ -2,63 +2,51 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, request, send_file, url_for
+from flask import Blueprint, Response, current_app, flash, request, url_for
 
 from procure.core import jobs
 from procure.core.errors import ValidationError
 from procure.suppliers import services as svc
+from procure.web.files import document_store, send_document
 from procure.web.htmx import redirect, render
 from procure.web.security import current_actor, roles_required
 from procure.web.session import db_session
-from sourcing.ingest import BUYER_COLUMNS, FORMATS
+from sourcing.ingest import BUYER_COLUMNS
 from sourcing.models import SIZES
 from sourcing.search import COMPONENTS
 
 bp = Blueprint("sourcing", __name__, url_prefix="/sourcing")
 ROLES = ("sourcing", "admin")
+MERGE_MESSAGES = {
+    "merged": "Fusion effectuée.",
+    "rejected": "Proposition rejetée.",
+    "undone": "Fusion annulée.",
+}
 
 
-def _model():
-    model = current_app.extensions["procure.model"].get()
-    svc.register_model(current_app.config["INSTANCE_PATH"], model)
-    return model
-
-
-def _model_params() -> dict:
-    cfg = current_app.config
-    return {
-        "instance_path": cfg["INSTANCE_PATH"],
-        "model_path": cfg.get("MODEL_PATH"),
-        "model_url": cfg.get("MODEL_URL"),
-        "model_name": cfg.get("MODEL_NAME"),
+def _page(context: dict, status: int = 200, **extra) -> Response:
+    """The sourcing page (or its results fragment for htmx) from `svc.overview`'s context."""
+    page = {
+        "sizes": SIZES,
+        "components": COMPONENTS,
+        "formats": svc.FORMAT_LABELS,
+        "buyer_columns": BUYER_COLUMNS,
+        "errors": {},
     }
-
-
-def _page(status: int = 200, **ctx):
-    session = db_session()
-    base = dict(
-        stats=svc.stats(session=session),
-        searches=svc.recent_searches(session=session),
-        sizes=SIZES,
-        form={},
-        errors={},
-        record=None,
-        components=COMPONENTS,
-        formats=svc.FORMAT_LABELS,
-        buyer_columns=BUYER_COLUMNS,
-        jobs=jobs.recent_jobs(session=session, kind_prefix="sourcing.", limit=5),
+    return render(
+        "sourcing/index.html", "sourcing/_results.html", status=status, **(page | context | extra)
     )
-    base.update(ctx)
-    return render("sourcing/index.html", "sourcing/_results.html", status=status, **base)
+
+
+def _queue() -> jobs.JobQueue:
+    return current_app.extensions["procure.jobs"]
 
 
 @bp.route("/")
 @roles_required(*ROLES)
 def index():
     search_id = request.args.get("recherche", type=int)
-    record = svc.get_search(session=db_session(), search_id=search_id) if search_id else None
-    form = {"need": record.need, **record.filters} if record else {}
-    return _page(record=record, form=form)
+    return _page(svc.overview(session=db_session(), search_id=search_id))
 
 
 @bp.route("/recherche", methods=["POST"])
@@ -69,7 +57,7 @@ def search():
         record = svc.search(
             session=db_session(),
             actor=current_actor(),
-            model=_model(),
+            model=current_app.extensions["procure.model"].get(),
             uri=current_app.config["LANCEDB_URI"],
             need=form.get("need", ""),
             cpv=form.get("cpv", "").strip(),
@@ -78,29 +66,37 @@ def search():
             certifications=[
                 c.strip() for c in form.get("certifications", "").split(",") if c.strip()
             ],
-            limit=form.get("limit", 10, type=int) or 10,
+            limit=form.get("limit", ""),
         )
     except ValidationError as exc:
-        return _page(status=422, form=form, errors=exc.fields, error=exc.message)
+        return _page(
+            svc.overview(session=db_session()),
+            status=422,
+            form=form,
+            errors=exc.fields,
+            error=exc.message,
+        )
     if request.headers.get("HX-Request"):
-        return _page(record=record, form=form)
+        return render(
+            "sourcing/_results.html",
+            record=record,
+            form=form,
+            errors={},
+            components=COMPONENTS,
+        )
     return redirect(url_for("sourcing.index", recherche=record.id))
 
 
 @bp.route("/recherche/<int:search_id>/jugement", methods=["POST"])
 @roles_required(*ROLES)
 def judge(search_id: int):
-    k = request.form.get("k", 3, type=int)
-    svc.get_search(session=db_session(), search_id=search_id)
-    job = jobs.submit(
+    job = svc.submit_judge(
         session=db_session(),
-        queue=current_app.extensions["procure.jobs"],
+        queue=_queue(),
         actor=current_actor(),
-        kind="sourcing.judge",
-        params={**_model_params(), "search_id": search_id, "k": k},
-        label=f"Jugement des {k} premiers (recherche n° {search_id})",
+        search_id=search_id,
+        k=request.form.get("k", ""),
     )
-    _model()
     return redirect(url_for("sourcing.job", job_id=job.id))
 
 
@@ -108,58 +104,32 @@ def judge(search_id: int):
 @roles_required(*ROLES)
 def upload():
     upload_file = request.files.get("fichier")
-    fmt = request.form.get("format", "")
-    errors = {}
-    if fmt not in FORMATS:
-        errors["format"] = "Choisissez le format du fichier."
-    if not upload_file or not upload_file.filename:
-        errors["fichier"] = "Choisissez un fichier."
-    if errors:
-        return _page(
-            status=422, errors=errors, error="Import impossible : corrigez les champs signalés."
+    filename = (upload_file.filename or "") if upload_file else ""
+    try:
+        job = svc.submit_import(
+            session=db_session(),
+            queue=_queue(),
+            actor=current_actor(),
+            upload_dir=current_app.config["INSTANCE_PATH"],
+            fmt=request.form.get("format", ""),
+            filename=filename,
+            data=upload_file.read() if upload_file and filename else b"",
         )
-    data = upload_file.read()
-    if not data:
+    except ValidationError as exc:
         return _page(
-            status=422,
-            errors={"fichier": f"{upload_file.filename} est vide."},
-            error="Import impossible : le fichier est vide.",
+            svc.overview(session=db_session()), status=422, errors=exc.fields, error=exc.message
         )
-    path = svc.save_upload(
-        upload_dir=current_app.config["INSTANCE_PATH"], filename=upload_file.filename, data=data
-    )
-    job = jobs.submit(
-        session=db_session(),
-        queue=current_app.extensions["procure.jobs"],
-        actor=current_actor(),
-        kind="sourcing.import",
-        params={
-            "path": path,
-            "format": fmt,
-            "filename": upload_file.filename,
-            "delete_after": True,
-        },
-        label=f"Import {upload_file.filename}",
-    )
     return redirect(url_for("sourcing.job", job_id=job.id))
 
 
 @bp.route("/index", methods=["POST"])
 @roles_required(*ROLES)
 def reindex():
-    _model()
-    cfg = current_app.config
-    job = jobs.submit(
+    job = svc.submit_index(
         session=db_session(),
-        queue=current_app.extensions["procure.jobs"],
+        queue=_queue(),
         actor=current_actor(),
-        kind="sourcing.index",
-        params={
-            **_model_params(),
-            "uri": cfg["LANCEDB_URI"],
-            "rebuild": request.form.get("rebuild") == "1",
-        },
-        label="Index des fournisseurs",
+        rebuild=request.form.get("rebuild") == "1",
     )
     return redirect(url_for("sourcing.job", job_id=job.id))
 
@@ -174,26 +144,15 @@ def job(job_id: int):
 @bp.route("/fournisseurs/<int:supplier_id>")
 @roles_required(*ROLES)
 def supplier(supplier_id: int):
-    s, contracts, names = svc.get_supplier(session=db_session(), supplier_id=supplier_id)
-    return render(
-        "sourcing/supplier.html",
-        supplier=s,
-        contracts=contracts,
-        names=names,
-        signals=svc.signals(contracts),
-        label=svc.label(s),
-    )
+    profile = svc.supplier_profile(session=db_session(), supplier_id=supplier_id)
+    return render("sourcing/supplier.html", **profile)
 
 
 @bp.route("/fusions")
 @roles_required(*ROLES)
 def merges():
-    session = db_session()
-    return render(
-        "sourcing/merges.html",
-        proposals=svc.merge_proposals(session=session, status=None),
-        label=svc.label,
-    )
+    proposals = svc.merge_proposals(session=db_session(), status=None)
+    return render("sourcing/merges.html", proposals=proposals, label=svc.label)
 
 
 @bp.route("/fusions/<int:proposal_id>", methods=["POST"])
@@ -205,14 +164,7 @@ def merge_decide(proposal_id: int):
         proposal_id=proposal_id,
         decision=request.form.get("decision", ""),
     )
-    flash(
-        {
-            "merged": "Fusion effectuée.",
-            "rejected": "Proposition rejetée.",
-            "undone": "Fusion annulée.",
-        }.get(m.status, "Décision enregistrée."),
-        "success",
-    )
+    flash(MERGE_MESSAGES.get(m.status, "Décision enregistrée."), "success")
     return redirect(url_for("sourcing.merges"))
 
 
@@ -230,11 +182,9 @@ def shortlist_create():
             title=form.get("title", ""),
         )
     except ValidationError as exc:
-        record = svc.get_search(session=db_session(), search_id=search_id)
         return _page(
+            svc.overview(session=db_session(), search_id=search_id),
             status=422,
-            record=record,
-            form={"need": record.need, **record.filters},
             errors=exc.fields,
             error=exc.message,
         )
@@ -275,9 +225,9 @@ def shortlist_docx(shortlist_id: int):
         session=db_session(),
         actor=current_actor(),
         shortlist_id=shortlist_id,
-        export_dir=current_app.config["EXPORT_PATH"],
+        store=document_store(),
     )
-    return send_file(path, as_attachment=True, download_name=path.name)
+    return send_document(svc.DOCUMENT_KIND, shortlist_id, path.name, "docx")
 
 
 @bp.route("/correspondance")
