@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+from typing import Any
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlmodel import select
 
 from procure.accounts import services as user_service
 from procure.core.errors import NotFound, ValidationError
+from procure.core.formatting import NumberError, parse_number
 from procure.evaluation import footprint as fp
 from procure.evaluation import services as ev
 from procure.tenders.models import Tender
-from procure.web.cli_support import as_option, cli_session, domain_errors, echo_json, resolve_actor
+from procure.web.cli_support import (
+    as_option,
+    cli_session,
+    domain_errors,
+    echo_json,
+    resolve_actor,
+    resources,
+)
+
+
+class FrenchInteger(click.ParamType):
+    """A whole number typed in French ("1 000 000", with any kind of space)."""
+
+    name = "entier"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        try:
+            return int(parse_number(value, integer=True))
+        except NumberError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+FRENCH_INT = FrenchInteger()
 
 
 @click.group(
@@ -28,11 +52,11 @@ def footprint_group() -> None:
 @click.argument("declaration", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--requests-per-year",
-    type=int,
+    type=FRENCH_INT,
     default=None,
     help="Requêtes par an (unité fonctionnelle du RC).",
 )
-@click.option("--tokens", type=int, default=None, help="Jetons produits par requête.")
+@click.option("--tokens", type=FRENCH_INT, default=None, help="Jetons produits par requête.")
 @click.option(
     "--tender",
     "tender_ref",
@@ -140,9 +164,11 @@ def offers(tender_ref, as_email, as_json):
         tender = _tender(session, tender_ref)
         actor = resolve_actor(session, as_email)
         ev.access(session=session, actor=actor, tender=tender)
+        offers = ev.list_offers(session=session, tender_id=tender.id)
+        footprints = ev.footprints_of(session=session, tender=tender, offers=offers)
         rows = []
-        for o in ev.list_offers(session=session, tender_id=tender.id):
-            f = ev.current_footprint(ev.declaration_of(session=session, offer_id=o.id), tender)
+        for o in offers:
+            f = footprints[o.id]
             rows.append(
                 {
                     "id": o.id,
@@ -421,7 +447,7 @@ def ranking(tender_ref, as_email, as_json):
     "--output-dir",
     type=click.Path(file_okay=False),
     default=None,
-    help="Dossier de sortie (défaut : instance/reports/<marché>).",
+    help="Copier aussi le rapport dans ce dossier (il est toujours rangé avec les pièces du marché).",
 )
 @as_option
 @domain_errors
@@ -429,10 +455,12 @@ def report(tender_ref, fmt, output_dir, as_email):
     with cli_session() as session:
         tender = _tender(session, tender_ref)
         actor = resolve_actor(session, as_email)
-        out = output_dir or Path(current_app.config["INSTANCE_PATH"]) / "reports" / str(tender.id)
         doc, path = ev.export_report(
-            session=session, actor=actor, tender_id=tender.id, fmt=fmt, out_dir=out
+            session=session, actor=actor, tender_id=tender.id, fmt=fmt, store=resources().documents
         )
+    if output_dir:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        path = Path(shutil.copy2(path, Path(output_dir) / path.name))
     click.echo(f"Rapport écrit : {path} (SHA-256 {doc.sha256})")
 
 

@@ -23,6 +23,7 @@ from ecologits.electricity_mix_repository import electricity_mixes
 from ecologits.impacts import llm as eco
 
 from procure.core.errors import ValidationError
+from procure.core.formatting import parse_number
 
 ECOLOGITS_VERSION = _pkg_version("ecologits")
 SECONDS_PER_YEAR = 365 * 24 * 60 * 60
@@ -118,18 +119,8 @@ def known_zones() -> list[str]:
 
 
 def _number(value: Any, kind: str) -> float | int:
-    if isinstance(value, bool):
-        raise ValueError
-    if isinstance(value, str):
-        value = value.strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError
-    if kind == "int":
-        if number != int(number):
-            raise ValueError
-        return int(number)
-    return number
+    """A declared number, typed in French or not (NumberError, a ValueError, otherwise)."""
+    return parse_number(value, integer=kind == "int")
 
 
 def validate_declaration(raw: dict[str, Any]) -> dict[str, Any]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from flask import Blueprint, Response, flash, request, url_for
 
-from flask import Blueprint, Response, current_app, flash, request, send_file, url_for
-
-from procure.accounts import services as user_service
-from procure.core.errors import NotFound, ValidationError
+from procure.core.errors import ValidationError
 from procure.evaluation import footprint as fp
 from procure.evaluation import scoring
 from procure.evaluation import services as ev
+from procure.web.files import document_store, send_document
 from procure.web.htmx import redirect, render
 from procure.web.security import current_actor, roles_required
 from procure.web.session import db_session
@@ -19,24 +17,10 @@ bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 ROLES = ("evaluator", "buyer", "admin")
 
 
-def _reports_dir(tender_id: int) -> Path:
-    return Path(current_app.config["INSTANCE_PATH"]) / "reports" / str(tender_id)
-
-
 @bp.route("/")
 @roles_required(*ROLES)
 def index():
-    session = db_session()
-    actor = current_actor()
-    tenders = ev.visible_tenders(session=session, actor=actor)
-    rows = [
-        {
-            "tender": t,
-            "offers": len(ev.list_offers(session=session, tender_id=t.id)),
-            "lock": ev.lock_state(session=session, tender_id=t.id).status,
-        }
-        for t in tenders
-    ]
+    rows = ev.evaluation_list(session=db_session(), actor=current_actor())
     return render("evaluation/index.html", rows=rows)
 
 
@@ -49,17 +33,10 @@ def _tender_page(
     error: str = "",
     values: dict | None = None,
 ):
-    session = db_session()
-    view = ev.overview(session=session, actor=current_actor(), tender_id=tender_id)
-    evaluators = (
-        user_service.users_with_role(session=session, role="evaluator")
-        if view["rights"]["manage"]
-        else []
-    )
+    view = ev.tender_page(session=db_session(), actor=current_actor(), tender_id=tender_id)
     return render(
         "evaluation/tender.html",
         status=status,
-        evaluators=evaluators,
         form=form,
         errors=errors or {},
         error=error,
@@ -102,18 +79,13 @@ def offer_add(tender_id: int):
 @bp.route("/<int:tender_id>/declaration-template.<fmt>")
 @roles_required(*ROLES)
 def declaration_template(tender_id: int, fmt: str):
-    tender = ev.get_tender(session=db_session(), tender_id=tender_id)
-    ev.access(session=db_session(), actor=current_actor(), tender=tender)
-    if fmt not in ("json", "csv"):
-        raise NotFound("Format de modèle inconnu (json ou csv).")
-    body = fp.template_json() if fmt == "json" else fp.template_csv()
-    mimetype = "application/json" if fmt == "json" else "text/csv"
+    body, mimetype, filename = ev.declaration_template(
+        session=db_session(), actor=current_actor(), tender_id=tender_id, fmt=fmt
+    )
     return Response(
         body,
-        mimetype=f"{mimetype}; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="declaration-environnementale-{tender.reference}.{fmt}"'
-        },
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -125,27 +97,18 @@ def _offer_page(
     error: str = "",
     values: dict | None = None,
 ):
-    session = db_session()
-    offer = ev.get_offer(session=session, offer_id=offer_id)
-    tender = ev.get_tender(session=session, tender_id=offer.tender_id)
-    rights = ev.access(session=session, actor=current_actor(), tender=tender)
-    decl = ev.declaration_of(session=session, offer_id=offer.id)
-    footprint = ev.current_footprint(decl, tender)
+    view = ev.offer_page(session=db_session(), actor=current_actor(), offer_id=offer_id)
+    decl = view["declaration"]
     return render(
         "evaluation/offer.html",
         status=status,
-        offer=offer,
-        tender=tender,
-        rights=rights,
-        declaration=decl,
-        footprint=footprint,
         fields=fp.FIELDS,
         formula=fp.FORMULA,
-        lock=ev.lock_state(session=session, tender_id=tender.id),
         errors=errors or {},
         error=error,
         values=values if values is not None else (decl.data if decl else {}),
         defaults=fp.DEFAULTS,
+        **view,
     )
 
 
@@ -223,17 +186,6 @@ def evaluators_assign(tender_id: int):
     return redirect(url_for("evaluation.tender", tender_id=tender_id) + "#evaluateurs")
 
 
-def _entries(tender_id: int, text_key: str) -> dict[str, dict]:
-    tender = ev.get_tender(session=db_session(), tender_id=tender_id)
-    return {
-        c["name"]: {
-            "score": request.form.get(f"score-{i}", ""),
-            text_key: request.form.get(f"{text_key}-{i}", ""),
-        }
-        for i, c in enumerate(ev.criteria(tender))
-    }
-
-
 @bp.route("/<int:tender_id>/offers/<int:offer_id>/scores", methods=["POST"])
 @roles_required("evaluator")
 def scores_save(tender_id: int, offer_id: int):
@@ -243,7 +195,7 @@ def scores_save(tender_id: int, offer_id: int):
             actor=current_actor(),
             tender_id=tender_id,
             offer_id=offer_id,
-            entries=_entries(tender_id, "comment"),
+            form=request.form,
         )
     except ValidationError as exc:
         return _tender_page(
@@ -280,7 +232,7 @@ def final_save(tender_id: int, offer_id: int):
             actor=current_actor(),
             tender_id=tender_id,
             offer_id=offer_id,
-            entries=_entries(tender_id, "justification"),
+            form=request.form,
         )
     except ValidationError as exc:
         return _tender_page(
@@ -342,7 +294,7 @@ def report_export(tender_id: int):
         actor=current_actor(),
         tender_id=tender_id,
         fmt=fmt,
-        out_dir=_reports_dir(tender_id),
+        store=document_store(),
     )
     flash(
         f"Rapport d'analyse exporté ({doc.format.upper()}, empreinte SHA-256 {doc.sha256[:12]}…).",
@@ -354,14 +306,7 @@ def report_export(tender_id: int):
 @bp.route("/<int:tender_id>/report/<int:doc_id>")
 @roles_required(*ROLES)
 def report_download(tender_id: int, doc_id: int):
-    session = db_session()
-    tender = ev.get_tender(session=session, tender_id=tender_id)
-    ev.access(session=session, actor=current_actor(), tender=tender)
-    doc = next(
-        (d for d in ev.report_documents(session=session, tender_id=tender_id) if d.id == doc_id),
-        None,
+    doc = ev.report_document(
+        session=db_session(), actor=current_actor(), tender_id=tender_id, doc_id=doc_id
     )
-    path = _reports_dir(tender_id) / doc.filename if doc else None
-    if not doc or not path.is_file():
-        raise NotFound("Rapport introuvable.")
-    return send_file(path, as_attachment=True, download_name=doc.filename)
+    return send_document("tenders", tender_id, doc.filename, doc.format)

@@ -13,7 +13,8 @@ from procure.core.models import AuditEvent
 from procure.evaluation import services as ev
 from procure.evaluation.models import Declaration, EvaluatorScore, FinalScore, Offer
 from tests.conftest import soup
-from tests.factories import GOOD_DECLARATION, client_for, make_tender
+from tests import factories
+from tests.factories import GOOD_DECLARATION, client_for
 
 CRITERIA = [
     {"name": "Prix", "kind": "price", "weight": 40, "method": "hyperbolic", "max_score": 20},
@@ -30,6 +31,12 @@ CRITERIA = [
         ],
     },
 ]
+
+
+def make_tender(session, owner, **kw):
+    """A tender with this room's award criteria (maximum notes, sub-criteria) unless told."""
+    kw.setdefault("award_criteria", CRITERIA)
+    return factories.make_tender(session, owner, **kw)
 
 
 def events(session, prefix="evaluation.") -> list[AuditEvent]:
@@ -468,7 +475,8 @@ def test_pending_work_and_demo_are_idempotent(engine, session, make_user):
     assert {a.user_id for a in team} == {users["evaluator"].id, users["evaluator2"].id}
     assert [a.user_id for a in team if a.lead] == [users["evaluator"].id]
     panel = ev.pending_work(session=session, user=users["evaluator"])[0]
-    assert panel["items"][0]["url"] == f"/evaluation/{tender.id}"
+    item = panel["items"][0]
+    assert (item["endpoint"], item["params"]) == ("evaluation.tender", {"tender_id": tender.id})
 
 
 # --- CLI -----------------------------------------------------------------------------------

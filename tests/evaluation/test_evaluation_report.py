@@ -13,10 +13,12 @@ from sqlmodel import select
 from procure.core.audit import Actor
 from procure.core.errors import Conflict
 from procure.core.models import AuditEvent
+from procure.documents.store import DocumentStore
 from procure.evaluation import services as ev
 from procure.tenders.models import TenderDocument
 from tests.conftest import soup
-from tests.factories import GOOD_DECLARATION, client_for, make_tender
+from tests.evaluation.test_evaluation import make_tender
+from tests.factories import GOOD_DECLARATION, client_for
 from tests.office import pdf_text, to_pdfs
 
 
@@ -93,18 +95,19 @@ def test_report_needs_a_locked_evaluation(session, make_user, tmp_path):
             actor=Actor.of(buyer),
             tender_id=tender.id,
             fmt="docx",
-            out_dir=tmp_path,
+            store=DocumentStore(tmp_path),
         )
 
 
 @pytest.mark.libreoffice
 def test_report_in_docx_and_odt_opens_and_converts(locked, session, tmp_path):
     actor = Actor.of(locked["lead"])
+    store = DocumentStore(tmp_path)
     doc_docx, path_docx = ev.export_report(
-        session=session, actor=actor, tender_id=locked["tender"].id, fmt="docx", out_dir=tmp_path
+        session=session, actor=actor, tender_id=locked["tender"].id, fmt="docx", store=store
     )
     doc_odt, path_odt = ev.export_report(
-        session=session, actor=actor, tender_id=locked["tender"].id, fmt="odt", out_dir=tmp_path
+        session=session, actor=actor, tender_id=locked["tender"].id, fmt="odt", store=store
     )
     for doc, path in ((doc_docx, path_docx), (doc_odt, path_odt)):
         assert doc.piece == "RAO" and doc.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

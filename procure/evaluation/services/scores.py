@@ -1,0 +1,197 @@
+"""The evaluators' own notes: entry, submission, and who sees whose notes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from procure.core import audit
+from procure.core.audit import Actor
+from procure.core.errors import Conflict, ValidationError
+from procure.core.formatting import NumberError, parse_number
+from procure.core.models import utcnow
+from procure.evaluation import scoring
+from procure.evaluation.models import EvaluatorAssignment, EvaluatorScore
+from procure.evaluation.services.access import (
+    access,
+    criteria,
+    criterion,
+    get_tender,
+    lock_state,
+    require_evaluator,
+    require_open,
+    tender_id_of,
+)
+from procure.evaluation.services.offers import list_offers, tender_offer
+from procure.tenders.models import Tender
+
+
+def _parse_score(value: Any, note_max: float) -> float:
+    """A note typed in French, between 0 and `note_max`; NumberError otherwise."""
+    score = float(parse_number(value))
+    if not 0 <= score <= note_max:
+        raise NumberError(f"Note entre 0 et {note_max:g} attendue.")
+    return score
+
+
+def form_entries(tender: Tender, form: Mapping[str, str], text_key: str) -> dict[str, dict]:
+    """{criterion: {"score", text_key}} from a form's `score-<i>` and `<text_key>-<i>` fields."""
+    return {
+        c["name"]: {
+            "score": form.get(f"score-{i}", ""),
+            text_key: form.get(f"{text_key}-{i}", ""),
+        }
+        for i, c in enumerate(criteria(tender))
+    }
+
+
+def parse_entries(
+    tender: Tender, entries: dict[str, dict], text_key: str, text_label: str
+) -> tuple[dict[str, tuple[float, str]], dict[str, str]]:
+    """Validate {criterion: {"score", text_key}}; blank rows are skipped; (clean, errors)."""
+    clean: dict[str, tuple[float, str]] = {}
+    errors: dict[str, str] = {}
+    for name, entry in entries.items():
+        crit = criterion(tender, name)
+        raw_score, text = entry.get("score"), (entry.get(text_key) or "").strip()
+        if (raw_score is None or str(raw_score).strip() == "") and not text:
+            continue
+        note_max = scoring.max_score(crit)
+        try:
+            score = _parse_score(raw_score, note_max)
+        except NumberError:
+            errors[name] = f"Note entre 0 et {note_max:g} attendue."
+            continue
+        if not text:
+            errors[name] = f"{text_label} obligatoire."
+            continue
+        clean[name] = (score, text)
+    return clean, errors
+
+
+def save_scores(
+    *,
+    session: Session,
+    actor: Actor,
+    tender_id: int,
+    offer_id: int,
+    entries: dict[str, dict] | None = None,
+    form: Mapping[str, str] | None = None,
+) -> list[EvaluatorScore]:
+    """An assigned evaluator's notes for one offer: `entries` {criterion: {"score", "comment"}},
+    or the page's `form` (fields `score-<i>`, `comment-<i>` in the criteria's order)."""
+    tender = get_tender(session=session, tender_id=tender_id)
+    if entries is None:
+        entries = form_entries(tender, form or {}, "comment")
+    assignment = require_evaluator(session, actor, tender)
+    require_open(session, tender_id)
+    if assignment.submitted_at:
+        raise Conflict("Vos notes sont déjà soumises : elles ne peuvent plus être modifiées.")
+    offer = tender_offer(session, tender, offer_id)
+    clean, errors = parse_entries(tender, entries, "comment", "Commentaire")
+    if errors:
+        raise ValidationError(
+            "Notes non enregistrées : corrigez les critères signalés.", fields=errors
+        )
+    if not clean:
+        raise ValidationError("Aucune note saisie.")
+    saved = []
+    existing = {
+        s.criterion: s
+        for s in session.exec(
+            select(EvaluatorScore).where(
+                EvaluatorScore.offer_id == offer_id, EvaluatorScore.user_id == actor.user_id
+            )
+        ).all()
+    }
+    for name, (score, comment) in clean.items():
+        row = existing.get(name) or EvaluatorScore(
+            tender_id=tender_id,
+            offer_id=offer_id,
+            user_id=assignment.user_id,
+            criterion=name,
+            score=score,
+            comment=comment,
+        )
+        row.score, row.comment, row.updated_at = score, comment, utcnow()
+        session.add(row)
+        saved.append(row)
+    audit.record(
+        session,
+        actor,
+        "evaluation.score",
+        record_type="offer",
+        record_id=offer.id,
+        details={
+            "tender": tender.reference,
+            "scores": {k: {"score": v[0], "comment": v[1]} for k, v in clean.items()},
+        },
+    )
+    session.commit()
+    return saved
+
+
+def submit_scores(*, session: Session, actor: Actor, tender_id: int) -> EvaluatorAssignment:
+    """Submit one's notes: every offer must be scored on every criterion."""
+    tender = get_tender(session=session, tender_id=tender_id)
+    assignment = require_evaluator(session, actor, tender)
+    require_open(session, tender_id)
+    if assignment.submitted_at:
+        raise Conflict("Vos notes sont déjà soumises.")
+    offers = list_offers(session=session, tender_id=tender_id)
+    if not offers:
+        raise ValidationError("Aucune offre à noter.")
+    mine = {
+        (s.offer_id, s.criterion)
+        for s in session.exec(
+            select(EvaluatorScore).where(
+                EvaluatorScore.tender_id == tender_id, EvaluatorScore.user_id == actor.user_id
+            )
+        ).all()
+    }
+    missing = [
+        f"{o.supplier_name} / {c['name']}"
+        for o in offers
+        for c in criteria(tender)
+        if (o.id, c["name"]) not in mine
+    ]
+    if missing:
+        raise ValidationError(
+            "Notes incomplètes : "
+            + " ; ".join(missing[:10])
+            + ("…" if len(missing) > 10 else "")
+            + ".",
+            fields={"scores": f"{len(missing)} note(s) manquante(s)."},
+        )
+    assignment.submitted_at = utcnow()
+    session.add(assignment)
+    audit.record(
+        session,
+        actor,
+        "evaluation.submit",
+        record_type="tender",
+        record_id=tender_id,
+        details={"tender": tender.reference, "scores": len(mine)},
+    )
+    session.commit()
+    return assignment
+
+
+def visible_scores(*, session: Session, actor: Actor, tender: Tender) -> list[EvaluatorScore]:
+    """Own notes always; others' once one has submitted, or for buyers once locked."""
+    rights = access(session=session, actor=actor, tender=tender)
+    rows = session.exec(
+        select(EvaluatorScore)
+        .where(EvaluatorScore.tender_id == tender.id)
+        .order_by(
+            col(EvaluatorScore.offer_id),
+            col(EvaluatorScore.criterion),
+            col(EvaluatorScore.user_id),
+        )
+    ).all()
+    locked = lock_state(session=session, tender_id=tender_id_of(tender)).status == "locked"
+    if rights["submitted"] or (rights["manage"] and locked):
+        return list(rows)
+    return [r for r in rows if r.user_id == actor.user_id]
