@@ -5,12 +5,14 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from procure.clause_library.clausefile import (
-    ClauseFormatError,
-    parse_clause_text,
-)
 from procure.clause_library.models import Clause, ClauseVersion
-from procure.clause_library.services import approve, submit, sync_directory
+from procure.clause_library.services import (
+    ClauseFormatError,
+    approve,
+    parse_clause_text,
+    submit,
+    sync_directory,
+)
 from procure.core.audit import Actor
 from procure.core.db import session_scope
 from procure.core.models import User

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from procure.clause_library.clausefile import (
+from procure.clause_library.services import (
     COVERS,
     FAMILIES,
     ClauseFormatError,
@@ -256,12 +256,30 @@ def test_validate_values_accepts_form_strings_and_reports_each_field():
     assert errors == {} and clean["delai_mois"] == 3 and clean["debut"] is None
 
 
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u202f"])
+def test_typed_numbers_accept_any_space_and_render_with_a_narrow_no_break_space(space):
+    """One French number rule: any space is read as a group separator; the rendered clause
+    writes thousands with a narrow no-break space (procure.core.formatting, Babel fr_FR), so
+    that a document never breaks a number across two lines."""
+    spec = parse()
+    clean, errors = validate_values(
+        spec.variables, {"montant": f"1{space}234,5", "delai_mois": f"1{space}0"}
+    )
+    assert errors == {} and clean["delai_mois"] == 10
+    assert clean["montant"] == 1234.5
+    text = render_blocks(spec.body, spec.variables, None, clean, variants=spec.variants)[0][1]
+    assert "pour 1\u202f234,5 euros HT" in text
+    big, _ = validate_values([{"name": "n", "type": "integer", "label": "N"}], {"n": "-1 500 000"})
+    blocks = render_blocks("{{ n }}", [{"name": "n", "type": "integer", "label": "N"}], None, big)
+    assert blocks == [("p", "-1\u202f500\u202f000")]
+
+
 def test_render_blocks_formats_values_filters_variants_and_never_executes():
     spec = parse()
     clean, _ = validate_values(spec.variables, {"debut": "2026-01-31"})
     blocks = render_blocks(spec.body, spec.variables, None, clean, variants=spec.variants)
     assert blocks == [
-        ("p", "Le titulaire remet le plan sous 3 mois, pour 1 234,5 euros HT."),
+        ("p", "Le titulaire remet le plan sous 3 mois, pour 1\u202f234,5 euros HT."),
         ("li", "formats : CSV, JSON et Parquet ;"),
         ("li", "début : 31/01/2026."),
     ]

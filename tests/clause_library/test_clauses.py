@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from procure.clause_library import services as service
-from procure.clause_library.clausefile import parse_clause_text
 from procure.clause_library.models import Clause, ClauseVersion, ClauseVersionIsImmutable
+from procure.clause_library.services import parse_clause_text
 from procure.core.audit import Actor
 from procure.core.errors import Forbidden, ValidationError
 from procure.core.models import AuditEvent
@@ -424,7 +424,9 @@ def test_clause_page_shows_text_variables_references_and_timeline(
     other = soup(
         client.get("/clauses/environnement.critere-environnemental?variante=logarithmique")
     )
-    assert "1 000 fois supérieure" in other.select_one("#clause-text").get_text(" ", strip=True)
+    assert "1\u202f000 fois supérieure" in other.select_one("#clause-text").get_text(
+        " ", strip=True
+    )
     names = [td.get_text() for td in page.select("#variables tbody tr td:first-child")]
     assert "ponderation_pct" in names
     assert "L2152-7" in page.select_one("#references").get_text()

@@ -1,0 +1,157 @@
+"""What the room's pages need, one call each: a clause page, a comparison, the edit form, and
+the form and review actions addressed by clause key and version number."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from procure.clause_library.models import ClauseVersion
+from procure.clause_library.services.catalogue import (
+    get_clause,
+    get_version_by_number,
+    render_version,
+    spec_of,
+    versions_of,
+)
+from procure.clause_library.services.drafts import new_draft_from, update_draft
+from procure.clause_library.services.forms import form_of
+from procure.clause_library.services.history import compare, timeline
+from procure.clause_library.services.workflow import approve, deprecate, reject, submit
+from procure.core.audit import Actor
+from procure.core.errors import DomainError, ValidationError
+
+REVIEW_ACTIONS = ("submit", "approve", "reject", "deprecate")
+
+
+def clause_page(
+    *,
+    session: Session,
+    key: str,
+    number: int | None = None,
+    variant: str | None = None,
+    a_id: int | None = None,
+    b_id: int | None = None,
+) -> dict:
+    """A clause's page: version N (or the one in force), its versions, its text in `variant`
+    (an unknown variant means the default one), its timeline and, given two version ids, their
+    comparison."""
+    clause, version = get_version_by_number(session=session, key=key, number=number)
+    if variant not in {v["key"] for v in version.variants}:
+        variant = None
+    return {
+        "clause": clause,
+        "version": version,
+        "versions": versions_of(session=session, clause_id=clause.id),
+        "blocks": render_version(version, variant),
+        "variant": variant,
+        "timeline": timeline(session=session, clause_id=clause.id),
+        "comparison": compare(session=session, a_id=a_id, b_id=b_id) if a_id and b_id else None,
+    }
+
+
+def compare_clause_versions(
+    *, session: Session, key: str, a_id: int | None, b_id: int | None
+) -> dict:
+    """Two versions of the clause `key` compared word by word: {"clause", "comparison"}."""
+    clause = get_clause(session=session, key=key)
+    if not (a_id and b_id):
+        raise ValidationError(
+            "Choisissez deux versions à comparer.", fields={"a": "version A", "b": "version B"}
+        )
+    comparison = compare(session=session, a_id=a_id, b_id=b_id)
+    if comparison["a"].clause_id != clause.id:
+        raise ValidationError("Ces versions n'appartiennent pas à cette clause.")
+    return {"clause": clause, "comparison": comparison}
+
+
+def edit_form(*, session: Session, key: str, number: int) -> dict:
+    """The edit page of version N: the form, and the lock and text the edit starts from."""
+    clause, version = get_version_by_number(session=session, key=key, number=number)
+    form = form_of(clause, version)
+    form["change_note"] = version.change_note
+    return {
+        "clause": clause,
+        "version": version,
+        "form": form,
+        "base_text": spec_of(clause, version).to_front_matter_text(),
+        "lock_version": version.lock_version,
+    }
+
+
+def save_version(
+    *,
+    session: Session,
+    actor: Actor,
+    key: str,
+    number: int,
+    data: dict,
+    lock_version: int,
+    base_text: str = "",
+    change_note: str = "",
+) -> tuple[ClauseVersion, bool]:
+    """Save the edit form of version N: a draft is updated in place, a reviewed version gets a
+    new draft version. Returns (the saved version, whether it is a new version). On a refusal
+    nothing is written and the session is rolled back."""
+    try:
+        _clause, version = get_version_by_number(session=session, key=key, number=number)
+        if version.status == "draft":
+            saved = update_draft(
+                session=session,
+                actor=actor,
+                version_id=version.id,
+                data=data,
+                lock_version=lock_version,
+                base_text=base_text,
+                change_note=change_note,
+            )
+            return saved, False
+        created = new_draft_from(
+            session=session,
+            actor=actor,
+            version_id=version.id,
+            data=data,
+            change_note=change_note,
+        )
+        return created, True
+    except DomainError:
+        session.rollback()
+        raise
+
+
+def review_version(
+    *,
+    session: Session,
+    actor: Actor,
+    key: str,
+    number: int,
+    action: str,
+    comment: str = "",
+    replaced_by: int | None = None,
+) -> ClauseVersion:
+    """Submit, approve, reject or deprecate version N of `key` (`replaced_by`: the number of
+    the version that replaces a deprecated one). On a refusal the session is rolled back."""
+    if action not in REVIEW_ACTIONS:
+        raise ValidationError(f"Action inconnue : {action}.")
+    try:
+        _clause, version = get_version_by_number(session=session, key=key, number=number)
+        if action == "submit":
+            return submit(session=session, actor=actor, version_id=version.id)
+        if action == "approve":
+            return approve(session=session, actor=actor, version_id=version.id, comment=comment)
+        if action == "reject":
+            return reject(session=session, actor=actor, version_id=version.id, comment=comment)
+        replacement = (
+            get_version_by_number(session=session, key=key, number=replaced_by)[1]
+            if replaced_by
+            else None
+        )
+        return deprecate(
+            session=session,
+            actor=actor,
+            version_id=version.id,
+            replaced_by_id=replacement.id if replacement else None,
+            comment=comment,
+        )
+    except DomainError:
+        session.rollback()
+        raise

@@ -1,0 +1,96 @@
+"""Rendering a clause body: the chosen variant's blocks, placeholders replaced by values."""
+
+from __future__ import annotations
+
+import re
+
+from procure.clause_library.services.values import format_value
+from procure.clause_library.services.vocabulary import PLACEHOLDER_RE, VARIANT_OPEN_RE
+
+
+def select_variant_lines(body: str, variant: str | None) -> list[str]:
+    """The body's lines for one variant: common text plus that variant's blocks (a block
+    boundary counts as a paragraph break)."""
+    kept: list[str] = []
+    current: str | None = None
+    inside = False
+    for line in body.split("\n"):
+        stripped = line.strip()
+        opening = VARIANT_OPEN_RE.match(stripped)
+        if opening:
+            inside, current = True, opening.group(1)
+            kept.append("")
+            continue
+        if inside and stripped == ":::":
+            inside, current = False, None
+            kept.append("")
+            continue
+        if not inside or current == variant:
+            kept.append(line)
+    return kept
+
+
+def body_variants(body: str) -> list[str]:
+    """Variant keys in the order their blocks first appear in the body."""
+    found: list[str] = []
+    for line in body.split("\n"):
+        opening = VARIANT_OPEN_RE.match(line.strip())
+        if opening and opening.group(1) not in found:
+            found.append(opening.group(1))
+    return found
+
+
+def render_blocks(
+    body: str,
+    variables: list[dict],
+    variant: str | None,
+    values: dict,
+    *,
+    variants: list[dict] | None = None,
+) -> list[tuple[str, str]]:
+    """Render a body: [("p" | "li", text)], with the chosen variant's blocks and the values.
+
+    `variant=None` means the default variant: the first of `variants` when given, else the first
+    variant block of the body. Placeholders of declared variables are replaced by French-formatted
+    values; an empty value renders as "[à compléter : <label>]". The text is NOT escaped: escaping
+    happens at output (HTML autoescape, DOCX/ODT writers).
+    """
+    if variant is None:
+        keys = [v["key"] for v in variants] if variants else body_variants(body)
+        variant = keys[0] if keys else None
+    by_name = {v["name"]: v for v in variables}
+    values = values or {}
+
+    def substitute(match: re.Match) -> str:
+        name = match.group(1).strip()
+        var = by_name.get(name)
+        if var is None:  # parse refuses this; never let it through as text
+            return f"[variable inconnue : {name}]"
+        return format_value(var, values.get(name))
+
+    blocks: list[tuple[str, str]] = []
+    current: list[str] = []
+    kind = "p"
+
+    def flush() -> None:
+        nonlocal current
+        if current:
+            text = " ".join(part.strip() for part in current)
+            blocks.append((kind, PLACEHOLDER_RE.sub(substitute, text)))
+        current = []
+
+    for line in select_variant_lines(body, variant):
+        stripped = line.strip()
+        if not stripped:
+            flush()
+            kind = "p"
+        elif stripped.startswith("- "):
+            flush()
+            kind = "li"
+            current = [stripped[2:]]
+        else:
+            if kind == "li" and not current:
+                kind = "p"
+            current.append(stripped)
+    flush()
+    return blocks

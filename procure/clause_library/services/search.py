@@ -1,0 +1,157 @@
+"""The library search: French stems without accents, typos tolerated, and the list filters."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+import snowballstemmer
+from rapidfuzz import fuzz, process
+from sqlmodel import Session, select
+
+from procure.clause_library.models import Clause, ClauseVersion
+from procure.clause_library.services.clause_spec import ClauseSpec
+from procure.clause_library.services.vocabulary import FAMILIES, PLACEHOLDER_RE
+
+_STEMMER = snowballstemmer.stemmer("french")
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_STOP = (
+    "a au aux avec ce ces dans de des du elle en et il ils la le les leur leurs lui ne ni nos notre "
+    "ou où par pas pour qu que qui sa se ses son sont sur ta te tes ton un une vos votre est l d s n "
+    "c j m qu y à"
+)
+STOP_WORDS = frozenset(_STOP.split())
+
+
+def _unaccent(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def terms(text: str) -> list[str]:
+    """French stems without accents, stop words dropped: the search vocabulary."""
+    words = [w for w in _WORD_RE.findall(text.lower()) if w not in STOP_WORDS]
+    return [_unaccent(stem) for stem in _STEMMER.stemWords(words)]
+
+
+def search_text(spec: ClauseSpec) -> str:
+    refs = " ".join(f"{r['source']} {r['article']} {r['note']}" for r in spec.references)
+    deps = " ".join(f"{d['article']} {d['text']}" for d in spec.departures)
+    body = PLACEHOLDER_RE.sub(" ", spec.body)
+    return " ".join(
+        terms(" ".join([spec.key.replace("-", " "), spec.title, spec.summary, body, refs, deps]))
+    )
+
+
+@dataclass
+class LibraryRow:
+    clause: Clause
+    version: ClauseVersion  # the latest version
+    approved: ClauseVersion | None  # the latest approved version
+    score: float = 0.0
+    matched: list[str] = field(default_factory=list)
+
+    @property
+    def shown(self) -> ClauseVersion:
+        return self.approved or self.version
+
+
+def _match_query(
+    query_terms: list[str],
+    doc_terms: Counter,
+    vocabulary: list[str],
+    fuzzy_cache: dict[str, set[str]],
+    last_is_prefix: bool,
+) -> float | None:
+    """Score of a document for all query terms (AND), or None when one term does not match.
+
+    An exact stem counts 1, a prefix of the word being typed 0.9, a near spelling 0.7, each
+    plus a little for how often the matched stems occur."""
+    score = 0.0
+    for index, term in enumerate(query_terms):
+        if term in doc_terms:
+            matched, weight = [term], 1.0
+        elif (
+            last_is_prefix
+            and index == len(query_terms) - 1
+            and len(term) >= 3
+            and (prefixed := [t for t in doc_terms if t.startswith(term)])
+        ):
+            matched, weight = prefixed, 0.9
+        else:
+            if term not in fuzzy_cache:
+                cutoff = 80 if len(term) >= 5 else 88
+                fuzzy_cache[term] = (
+                    {
+                        m
+                        for m, _s, _i in process.extract(
+                            term, vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8
+                        )
+                    }
+                    if len(term) >= 4
+                    else set()
+                )
+            matched, weight = [t for t in fuzzy_cache[term] if t in doc_terms], 0.7
+            if not matched:
+                return None
+        score += weight + 0.1 * math.log1p(sum(doc_terms[t] for t in matched))
+    return score
+
+
+def list_library(
+    *,
+    session: Session,
+    q: str = "",
+    family: str = "",
+    status: str = "",
+    piece: str = "",
+    condition: str = "",
+) -> list[LibraryRow]:
+    """Every clause with its latest version, filtered and, with `q`, ranked by French full-text
+    relevance (stems, accents ignored, typos tolerated, last word as a prefix while typing)."""
+    rows = session.exec(
+        select(Clause, ClauseVersion).join(ClauseVersion).order_by(Clause.key, ClauseVersion.number)
+    ).all()
+    by_clause: dict[int, LibraryRow] = {}
+    for clause, version in rows:
+        row = by_clause.get(clause.id)
+        if row is None:
+            row = by_clause[clause.id] = LibraryRow(clause, version, None)
+        row.version = version
+        if version.status == "approved":
+            row.approved = version
+    result = []
+    for row in by_clause.values():
+        shown = row.shown
+        if family and row.clause.family != family:
+            continue
+        if status and row.version.status != status and not (status == "approved" and row.approved):
+            continue
+        if piece and shown.piece != piece:
+            continue
+        if condition == "none" and shown.conditions:
+            continue
+        if condition and condition != "none" and not shown.conditions.get(condition):
+            continue
+        result.append(row)
+    query_terms = terms(q or "")
+    if query_terms:
+        docs = {row.clause.id: Counter(row.shown.search_terms.split()) for row in result}
+        vocabulary = sorted(set().union(*docs.values())) if docs else []
+        cache: dict[str, set[str]] = {}
+        prefix = bool(q) and not q[-1].isspace()
+        kept = []
+        for row in result:
+            score = _match_query(query_terms, docs[row.clause.id], vocabulary, cache, prefix)
+            if score is None:
+                continue
+            title_terms = set(terms(row.shown.title))
+            row.score = score + 0.5 * sum(1 for t in query_terms if t in title_terms)
+            kept.append(row)
+        kept.sort(key=lambda r: (-r.score, r.clause.key))
+        return kept
+    order = {f: i for i, f in enumerate(FAMILIES)}
+    result.sort(key=lambda r: (order.get(r.clause.family, 99), r.clause.key))
+    return result

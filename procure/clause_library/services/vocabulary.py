@@ -1,0 +1,102 @@
+"""The clause format's vocabulary: families, pieces, conditions, subjects, variable types, fields.
+
+One definition of each list: the parser, the form, the version table's writers and the tenders
+room all read them from here (through the `procure.clause_library.services` facade).
+"""
+
+from __future__ import annotations
+
+import re
+
+FAMILIES: tuple[str, ...] = (
+    "reversibilite",
+    "auditabilite",
+    "donnees",
+    "environnement",
+    "securite",
+    "supervision-humaine",
+    "competences",
+)
+FAMILY_LABELS: dict[str, str] = {
+    "reversibilite": "Réversibilité et sortie",
+    "auditabilite": "Auditabilité, traçabilité et documentation",
+    "donnees": "Données et propriété intellectuelle",
+    "environnement": "Empreinte environnementale",
+    "securite": "Sécurité et hébergement souverain",
+    "supervision-humaine": "Supervision humaine et transparence",
+    "competences": "Transfert de compétences",
+}
+# The pieces of a tender file a clause belongs to, with the heading of the exported document.
+PIECES: dict[str, str] = {
+    "RC": "Règlement de la consultation (RC)",
+    "CCAP": "Cahier des clauses administratives particulières (CCAP)",
+    "CCTP": "Cahier des clauses techniques particulières (CCTP)",
+}
+CONDITIONS: dict[str, str] = {
+    "ai_high_risk": "système d'IA à haut risque",
+    "personal_data": "données personnelles",
+    "sensitive_data": "données sensibles",
+}
+COVERS: dict[str, str] = {
+    "reversibilite": "plan et opérations de réversibilité",
+    "documentation-technique": "documentation technique et notice d'utilisation",
+    "journalisation": "journaux automatiques et leur conservation",
+    "registre-modeles": "registre des modèles et versions, préavis de changement",
+    "explicabilite": "explication des sorties individuelles",
+    "audit": "droit d'audit et mesures correctives",
+    "incidents": "signalement des incidents",
+    "analyse-impact": "appui au registre IA et à l'analyse d'impact",
+    "propriete-donnees": "propriété des données d'entrée, de sortie et dérivées",
+    "non-entrainement": "pas d'entraînement sur les données de l'acheteur sans accord",
+    "traitement-donnees-personnelles": "sous-traitance au sens du RGPD (art. 28)",
+    "hebergement-secnumcloud": "hébergement qualifié SecNumCloud",
+    "localisation-ue": "pas de transfert hors de l'Union européenne",
+    "sous-traitants": "liste et contrôle des sous-traitants",
+    "destruction-donnees": "destruction avec preuve",
+    "propriete-intellectuelle": "dérogations au régime de PI du CCAG-TIC",
+    "licences": "licences tierces et libres",
+    "empreinte-environnementale": "déclaration et suivi de l'empreinte",
+    "critere-environnemental": "critère d'attribution environnemental (RC)",
+    "securite": "sécurité du système",
+    "supervision-humaine": "contrôle humain et capacité d'arrêt",
+    "transparence": "information des usagers",
+    "competences": "transfert de compétences",
+}
+VARIABLE_TYPES: dict[str, str] = {
+    "text": "texte",
+    "integer": "nombre entier",
+    "decimal": "nombre décimal",
+    "boolean": "oui / non",
+    "date": "date",
+    "choice": "choix",
+    "list": "liste",
+}
+
+# The fields of a clause. The key and the family identify it; the content fields are what a
+# version stores (and what its hash covers); the header is the file's YAML front matter.
+REQUIRED_FIELDS = ("key", "family", "title", "piece")
+STRUCTURED_FIELDS = ("variables", "variants", "references", "departures")  # YAML lists
+OPTIONAL_FIELDS = ("summary", "covers", "conditions", *STRUCTURED_FIELDS)
+HEADER_FIELDS = (*REQUIRED_FIELDS, *OPTIONAL_FIELDS)
+CONTENT_FIELDS = ("title", "piece", *OPTIONAL_FIELDS, "body")
+# The clause form: the file name and family, then every content field.
+FORM_FIELDS = ("name", "family", *CONTENT_FIELDS)
+VARIABLE_FIELDS = (
+    "name",
+    "type",
+    "label",
+    "default",
+    "min",
+    "max",
+    "max_length",
+    "choices",
+    "required",
+)
+
+# The syntax of keys, names, placeholders and variant blocks.
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+KEY_RE = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.([a-z0-9]+(?:-[a-z0-9]+)*)$")
+VARIANT_KEY_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+PLACEHOLDER_RE = re.compile(r"\{\{(.*?)\}\}")
+VARIANT_OPEN_RE = re.compile(r"^:::\s*variante\s+(\S+)\s*$")
+TEMPLATE_CODE_RE = re.compile(r"\{%|%\}|\{#|#\}|\$\{")
