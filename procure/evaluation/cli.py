@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import click
 from flask.cli import AppGroup
-from sqlmodel import select
 
 from procure.accounts import services as user_service
-from procure.core.errors import NotFound, ValidationError
-from procure.core.formatting import NumberError, parse_number
-from procure.evaluation import footprint as fp
+from procure.core.errors import NotFound
+from procure.core.formatting import format_number
 from procure.evaluation import services as ev
+from procure.evaluation.footprint_cli import footprint_group, tender_by_reference
 from procure.tenders.models import Tender
 from procure.web.cli_support import (
     as_option,
@@ -26,106 +24,6 @@ from procure.web.cli_support import (
 )
 
 
-class FrenchInteger(click.ParamType):
-    """A whole number typed in French ("1 000 000", with any kind of space)."""
-
-    name = "entier"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        try:
-            return int(parse_number(value, integer=True))
-        except NumberError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-FRENCH_INT = FrenchInteger()
-
-
-@click.group(
-    "footprint", cls=AppGroup, help="Empreinte environnementale d'une déclaration (EcoLogits)."
-)
-def footprint_group() -> None:
-    pass
-
-
-@footprint_group.command("compute", help="Calculer l'empreinte d'une déclaration JSON ou CSV.")
-@click.argument("declaration", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--requests-per-year",
-    type=FRENCH_INT,
-    default=None,
-    help="Requêtes par an (unité fonctionnelle du RC).",
-)
-@click.option("--tokens", type=FRENCH_INT, default=None, help="Jetons produits par requête.")
-@click.option(
-    "--tender",
-    "tender_ref",
-    default=None,
-    help="Prendre l'unité fonctionnelle de ce marché (référence).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
-@domain_errors
-def footprint_compute(declaration, requests_per_year, tokens, tender_ref, as_json):
-    path = Path(declaration)
-    data = fp.parse_declaration(path.read_text(encoding="utf-8"), path.name)
-    if tender_ref:
-        with cli_session() as session:
-            tender = _tender(session, tender_ref)
-            requests_per_year = requests_per_year or tender.requests_per_year
-            tokens = tokens or tender.tokens_per_request
-    if not requests_per_year or not tokens:
-        raise ValidationError(
-            "Indiquez --requests-per-year et --tokens (ou --tender REF).",
-            fields={"--requests-per-year": "obligatoire", "--tokens": "obligatoire"},
-        )
-    result = fp.compute(data, requests_per_year=requests_per_year, tokens_per_request=tokens)
-    if as_json:
-        echo_json(result)
-        return
-    click.echo(
-        f"Méthode : {result['method']} ; mix {result['electricity_mix']['zone']} "
-        f"({result['electricity_mix']['gwp_kgco2e_per_kwh']} kgCO2e/kWh)"
-    )
-    click.echo(
-        f"Énergie : {result['wh_per_request']:.4g} Wh/requête ; {result['kwh_per_year']:.4g} kWh/an"
-    )
-    click.echo(
-        f"Émissions : {result['kgco2e_per_1000_requests']:.4g} kgCO2e/1000 requêtes ; "
-        f"{result['kgco2e_per_year']:.4g} kgCO2e/an (usage {result['kgco2e_per_year_use']:.4g}, "
-        f"fabrication {result['kgco2e_per_year_embodied']:.4g})"
-    )
-    click.echo(f"Eau : {result['water_l_per_year']:.4g} L/an")
-    for name in result["defaults_applied"]:
-        click.echo(f"  par défaut : {name} — {result['default_sources'][name]}")
-
-
-@footprint_group.command(
-    "template", help="Écrire le modèle de déclaration à joindre au RC (JSON ou CSV)."
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Fichier (sinon la sortie standard).",
-)
-def footprint_template(fmt, output):
-    body = fp.template_json() if fmt == "json" else fp.template_csv()
-    if output:
-        Path(output).write_text(body, encoding="utf-8")
-        click.echo(f"Modèle écrit : {output}")
-    else:
-        click.echo(body, nl=False)
-
-
-@footprint_group.command("zones", help="Lister les codes pays (zones de mix électrique EcoLogits).")
-def footprint_zones():
-    click.echo(" ".join(fp.known_zones()))
-
-
 @click.group(
     "evaluation",
     cls=AppGroup,
@@ -133,13 +31,6 @@ def footprint_zones():
 )
 def evaluation_group() -> None:
     pass
-
-
-def _tender(session, reference: str) -> Tender:
-    tender = session.exec(select(Tender).where(Tender.reference == reference)).first()
-    if not tender:
-        raise NotFound(f"Marché introuvable : {reference}.")
-    return tender
 
 
 def _offer(session, tender: Tender, supplier: str):
@@ -161,7 +52,7 @@ tender_arg = click.argument("tender_ref", metavar="REFERENCE")
 @domain_errors
 def offers(tender_ref, as_email, as_json):
     with cli_session() as session:
-        tender = _tender(session, tender_ref)
+        tender = tender_by_reference(session, tender_ref)
         actor = resolve_actor(session, as_email)
         ev.access(session=session, actor=actor, tender=tender)
         offers = ev.list_offers(session=session, tender_id=tender.id)
@@ -186,12 +77,12 @@ def offers(tender_ref, as_email, as_json):
         return
     for r in rows:
         kg = (
-            f"{r['kgco2e_per_year']:.4g} kgCO2e/an"
+            f"{format_number(r['kgco2e_per_year'], 1)} kgCO2e/an"
             if r["kgco2e_per_year"] is not None
             else "sans déclaration"
         )
         click.echo(
-            f"{r['id']:>4}  {r['supplier']:<32} lot {r['lot'] or '-':<4} {r['price'] or 0:>12.2f} € HT  {kg}"
+            f"{r['id']:>4}  {r['supplier']:<32} lot {r['lot'] or '-':<4} {format_number(r['price'], 2):>14} € HT  {kg}"
         )
 
 
@@ -210,7 +101,7 @@ def offer_add(tender_ref, supplier, siren, lot, price, documents, as_email):
         offer = ev.add_offer(
             session=session,
             actor=actor,
-            tender_id=_tender(session, tender_ref).id,
+            tender_id=tender_by_reference(session, tender_ref).id,
             supplier_name=supplier,
             siren=siren,
             lot=lot,
@@ -233,7 +124,7 @@ def declare(tender_ref, offer, file, as_email, as_json):
     path = Path(file)
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "buyer", "admin")
-        target = _offer(session, _tender(session, tender_ref), offer)
+        target = _offer(session, tender_by_reference(session, tender_ref), offer)
         decl = ev.import_declaration(
             session=session,
             actor=actor,
@@ -245,7 +136,7 @@ def declare(tender_ref, offer, file, as_email, as_json):
         echo_json(decl.footprint)
     else:
         click.echo(
-            f"Déclaration enregistrée pour {target.supplier_name} : {decl.footprint['kgco2e_per_year']:.4g} kgCO2e/an "
+            f"Déclaration enregistrée pour {target.supplier_name} : {format_number(decl.footprint['kgco2e_per_year'], 1)} kgCO2e/an "
             f"(par défaut : {', '.join(decl.footprint['defaults_applied']) or 'rien'})"
         )
 
@@ -275,7 +166,7 @@ def assign(tender_ref, emails, lead, as_email):
         ev.assign_evaluators(
             session=session,
             actor=actor,
-            tender_id=_tender(session, tender_ref).id,
+            tender_id=tender_by_reference(session, tender_ref).id,
             user_ids=ids,
             lead_id=lead_user.id if lead_user else None,
         )
@@ -294,7 +185,7 @@ def _score_command(name: str, text_option: str, text_help: str, service, done: s
     def command(tender_ref, offer, criterion, score, text, as_email):
         with cli_session() as session:
             actor = resolve_actor(session, as_email, "evaluator")
-            tender = _tender(session, tender_ref)
+            tender = tender_by_reference(session, tender_ref)
             target = _offer(session, tender, offer)
             service(
                 session=session,
@@ -327,7 +218,9 @@ _score_command(
 def submit(tender_ref, as_email):
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "evaluator")
-        ev.submit_scores(session=session, actor=actor, tender_id=_tender(session, tender_ref).id)
+        ev.submit_scores(
+            session=session, actor=actor, tender_id=tender_by_reference(session, tender_ref).id
+        )
     click.echo("Notes soumises.")
 
 
@@ -342,7 +235,9 @@ def submit(tender_ref, as_email):
 def scores(tender_ref, as_email, as_json):
     with cli_session() as session:
         actor = resolve_actor(session, as_email)
-        view = ev.overview(session=session, actor=actor, tender_id=_tender(session, tender_ref).id)
+        view = ev.overview(
+            session=session, actor=actor, tender_id=tender_by_reference(session, tender_ref).id
+        )
         names = {o.id: o.supplier_name for o in view["offers"]}
         data = {
             "scores": [
@@ -378,7 +273,9 @@ def scores(tender_ref, as_email, as_json):
         for r in rows:
             click.echo(
                 "  "
-                + " · ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in r.values())
+                + " · ".join(
+                    format_number(v, 2) if isinstance(v, float) else str(v) for v in r.values()
+                )
             )
 
 
@@ -389,7 +286,7 @@ def scores(tender_ref, as_email, as_json):
 def lock(tender_ref, as_email):
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "evaluator")
-        ev.lock(session=session, actor=actor, tender_id=_tender(session, tender_ref).id)
+        ev.lock(session=session, actor=actor, tender_id=tender_by_reference(session, tender_ref).id)
     click.echo("Évaluation verrouillée.")
 
 
@@ -402,7 +299,10 @@ def unlock(tender_ref, reason, as_email):
     with cli_session() as session:
         actor = resolve_actor(session, as_email)
         ev.unlock(
-            session=session, actor=actor, tender_id=_tender(session, tender_ref).id, reason=reason
+            session=session,
+            actor=actor,
+            tender_id=tender_by_reference(session, tender_ref).id,
+            reason=reason,
         )
     click.echo("Évaluation déverrouillée.")
 
@@ -416,7 +316,7 @@ def unlock(tender_ref, reason, as_email):
 @domain_errors
 def ranking(tender_ref, as_email, as_json):
     with cli_session() as session:
-        tender = _tender(session, tender_ref)
+        tender = tender_by_reference(session, tender_ref)
         ev.access(session=session, actor=resolve_actor(session, as_email), tender=tender)
         rows = [
             {
@@ -434,7 +334,7 @@ def ranking(tender_ref, as_email, as_json):
         return
     for r in rows:
         click.echo(
-            f"{r['lot'] or '-':<4} {r['rank']:>3}{' ex æquo' if r['tied'] else '        '}  {r['supplier']:<32} {r['total']:.2f}"
+            f"{r['lot'] or '-':<4} {r['rank']:>3}{' ex æquo' if r['tied'] else '        '}  {r['supplier']:<32} {format_number(r['total'], 2)}"
         )
 
 
@@ -453,7 +353,7 @@ def ranking(tender_ref, as_email, as_json):
 @domain_errors
 def report(tender_ref, fmt, output_dir, as_email):
     with cli_session() as session:
-        tender = _tender(session, tender_ref)
+        tender = tender_by_reference(session, tender_ref)
         actor = resolve_actor(session, as_email)
         doc, path = ev.export_report(
             session=session, actor=actor, tender_id=tender.id, fmt=fmt, store=resources().documents

@@ -16,6 +16,8 @@ import math
 import unicodedata
 from typing import Any
 
+from procure.core.formatting import format_number
+
 DEFAULT_MAX_SCORE = 20.0
 DEFAULT_LOG_CAP = 1000.0
 TIE_DECIMALS = 4
@@ -171,12 +173,19 @@ def propose(criterion: dict, offers: dict[Any, dict]) -> dict[Any, dict]:
             for k in offers:
                 if k not in notes:
                     return {}
-                parts[k].append((notes[k], f"{sub.get('name')} : {notes[k]:.2f}/{sub_max:g}"))
+                parts[k].append(
+                    (
+                        notes[k],
+                        f"{sub.get('name')} : {format_number(notes[k], 2)}/{format_number(sub_max)}",
+                    )
+                )
         elif metric == "hosting":
             for k, o in offers.items():
                 used = (o.get("footprint") or {}).get("values_used") or {}
                 n = hosting_score(used, sub_max)
-                parts[k].append((n, f"{sub.get('name')} : {n:.2f}/{sub_max:g}"))
+                parts[k].append(
+                    (n, f"{sub.get('name')} : {format_number(n, 2)}/{format_number(sub_max)}")
+                )
         else:
             return {}  # a sub-criterion needs a person's judgement: no formula for the whole
     return {

@@ -12,8 +12,8 @@ from procure.core.audit import Actor
 from procure.core.models import AuditEvent
 from procure.evaluation import services as ev
 from procure.evaluation.models import Declaration, EvaluatorScore, FinalScore, Offer
-from tests.conftest import soup
 from tests import factories
+from tests.conftest import soup
 from tests.factories import GOOD_DECLARATION, client_for
 
 CRITERIA = [
@@ -648,3 +648,43 @@ def test_cli_workflow_to_ranking(runner, team, session, tmp_path):
         args=["evaluation", "unlock", t.reference, "--reason", "", "--as", lead]
     )
     assert refused.exit_code == 1 and "reason" in refused.output
+
+
+# --- French numbers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f", " "])
+def test_numbers_typed_with_any_space_are_accepted(app, runner, team, session, tmp_path, space):
+    """Prices, declaration numbers and requests per year accept a (narrow) no-break space."""
+    t, buyer = team["tender"], team["buyer"]
+    c = client_for(app, buyer)
+    r = c.post(
+        f"/evaluation/{t.id}/offers",
+        data={"supplier_name": "Alpha", "price": f"125{space}000,50{space}€"},
+    )
+    assert r.status_code == 303
+    offer = session.exec(select(Offer)).one()
+    assert offer.price == 125_000.5
+    form = {name: "" for name in ("model_total_parameters", "pue", "country")}
+    form |= {"model_total_parameters": f"8{space}000{space}000{space}000", "pue": "1,25"}
+    form["country"] = "FRA"
+    r = c.post(f"/evaluation/offers/{offer.id}/declaration", data=form)
+    assert r.status_code == 303, soup(r).select_one(".error")
+    decl = ev.declaration_of(session=session, offer_id=offer.id)
+    assert decl.data["model_total_parameters"] == 8_000_000_000 and decl.data["pue"] == 1.25
+    path = tmp_path / "decl.json"
+    path.write_text(json.dumps(GOOD_DECLARATION), encoding="utf-8")
+    result = runner.invoke(
+        args=[
+            "footprint",
+            "compute",
+            str(path),
+            "--requests-per-year",
+            f"1{space}000{space}000",
+            "--tokens",
+            "400",
+            "--json",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["functional_unit"]["requests_per_year"] == 1_000_000

@@ -6,12 +6,13 @@ import hashlib
 
 import docx
 import pytest
+from flask import url_for
 from odf import opendocument
 from odf.draw import Image as OdfImage
 from sqlmodel import select
 
 from procure.core.audit import Actor
-from procure.core.errors import Conflict
+from procure.core.errors import Conflict, Forbidden
 from procure.core.models import AuditEvent
 from procure.documents.store import DocumentStore
 from procure.evaluation import services as ev
@@ -159,3 +160,59 @@ def test_report_export_and_download_in_the_ui(app, locked, session):
     assert "Alpha Sobriété" in stored.body_text
     scores_png = c.get(f"/evaluation/{t.id}/chart/scores.png")
     assert scores_png.data[:4] == b"\x89PNG"
+
+
+def test_report_file_is_stored_with_the_tenders_documents(app, locked, session):
+    """The RAO is written where the tender's documents are served from (no 404 in the tenders
+    room's export table)."""
+    c = client_for(app, locked["buyer"])
+    t = locked["tender"]
+    assert c.post(f"/evaluation/{t.id}/report", data={"format": "docx"}).status_code == 303
+    stored = session.exec(select(TenderDocument).where(TenderDocument.piece == "RAO")).one()
+    path = app.extensions["procure.documents"].locate("tenders", t.id, stored.filename)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == stored.sha256
+    with app.test_request_context():
+        link = url_for("tenders.document", tender_id=t.id, document_id=stored.id)
+    download = c.get(link)
+    assert download.status_code == 200
+    assert hashlib.sha256(download.data).hexdigest() == stored.sha256
+
+
+@pytest.mark.parametrize("organisation", ["Ministère de test", "Autre collectivité"])
+def test_admin_without_buyer_role_has_no_access_to_an_evaluation(
+    app, locked, session, make_user, organisation
+):
+    """One access policy for a tender: an admin who is not a buyer of the tender's organisation
+    is refused its evaluation (page, offers, charts, report), like the tenders room refuses."""
+    t, offer = locked["tender"], locked["offers"][0]
+    doc, _path = ev.export_report(
+        session=session,
+        actor=Actor.of(locked["buyer"]),
+        tender_id=t.id,
+        fmt="docx",
+        store=app.extensions["procure.documents"],
+    )
+    admin = client_for(app, make_user("admin", organisation=organisation))
+    other_buyer = client_for(app, make_user("buyer", organisation="Autre collectivité"))
+    for client in (admin, other_buyer):
+        for url in (
+            f"/evaluation/{t.id}",
+            f"/evaluation/offers/{offer.id}",
+            f"/evaluation/{t.id}/chart/scores.png",
+            f"/evaluation/{t.id}/report/{doc.id}",
+            f"/evaluation/{t.id}/declaration-template.json",
+        ):
+            assert client.get(url).status_code == 403, url
+        assert client.post(f"/evaluation/{t.id}/report", data={"format": "odt"}).status_code == 403
+        assert (
+            client.post(f"/evaluation/{t.id}/unlock", data={"reason": "Motif assez long."})
+        ).status_code == 403
+        assert t.reference not in client.get("/evaluation/").get_data(as_text=True)
+    with pytest.raises(Forbidden):
+        ev.add_offer(
+            session=session,
+            actor=Actor.of(make_user("admin", organisation=organisation)),
+            tender_id=t.id,
+            supplier_name="Gamma",
+        )
+    assert len(ev.report_documents(session=session, tender_id=t.id)) == 1
