@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, request, url_for
 
+from procure.clause_library.services import COVERS
 from procure.core.errors import Conflict, ValidationError
+from procure.tenders import rules
 from procure.tenders import services as svc
 from procure.web.files import document_store, send_document
 from procure.web.htmx import redirect, render
@@ -52,29 +54,23 @@ def _conflict(exc: Conflict, tender_id: int):
 
 
 def _page(tender_id: int, *, status: int = 200, **extra):
-    session, actor = db_session(), current_actor()
-    tender = svc.get_tender(session=session, actor=actor, tender_id=tender_id)
-    rows = svc.tender_clauses(session=session, tender=tender)
-    findings = svc.check(session=session, tender=tender, rows=rows)
-    held = {r.clause.id for r in rows}
     subject = request.args.get("subject", "")
-    library = [
-        (c, v)
-        for c, v in svc.approved_versions(session)
-        if c.id not in held and (not subject or subject in v.covers)
-    ]
+    page = svc.tender_page(
+        session=db_session(), actor=current_actor(), tender_id=tender_id, subject=subject
+    )
+    tender = page.tender
     return render(
         "tenders/show.html",
         status=status,
         tender=tender,
-        rows=rows,
-        findings=findings,
+        rows=page.rows,
+        findings=page.findings,
         fix_url=lambda f: _fix_url(tender, f),
-        has_errors=svc.has_errors(findings),
-        library=library,
+        has_errors=page.has_errors,
+        library=page.library,
         subject=subject,
-        documents=svc.list_documents(session=session, tender=tender),
-        cpv=svc.cpv_labels(tender.cpv_codes),
+        documents=page.documents,
+        cpv=page.cpv,
         breadcrumb=[ROOM, (tender.reference, None)],
         **CHOICES,
         **extra,
@@ -96,13 +92,10 @@ def index():
 @bp.route("/rules")
 @roles_required("buyer", "legal", "admin")
 def rules_page():
-    from procure.clause_library import clausefile as clauselib
-    from procure.tenders import rules
-
     return render(
         "tenders/rules.html",
         rules=rules.RULES,
-        covers=clauselib.COVERS,
+        covers=COVERS,
         breadcrumb=[ROOM, ("Règles de proposition", None)],
     )
 
@@ -121,44 +114,39 @@ def cpv_search():
     )
 
 
-def _form_page(template_tender, form, errors, status=200, error=None, cpv_results=None, q=""):
+def _form_page(tender_id: int | None, *, data=None, q="", errors=None, status=200, error=None):
+    page = svc.form_page(
+        session=db_session(), actor=current_actor(), tender_id=tender_id, data=data, cpv_query=q
+    )
     return render(
         "tenders/edit.html",
         status=status,
-        tender=template_tender,
-        form=form,
-        errors=errors,
+        tender=page.tender,
+        form=page.form,
+        errors=errors or {},
         error=error,
-        cpv_results=cpv_results or [],
+        cpv_results=page.cpv_results,
         cpv_q=q,
-        cpv_current=svc.cpv_labels(svc.parse_cpv(form.get("cpv", ""), {})),
-        breadcrumb=[
-            ROOM,
-            ((template_tender.reference if template_tender else "Nouveau marché"), None),
-        ],
+        cpv_current=page.cpv_current,
+        breadcrumb=[ROOM, ((page.tender.reference if page.tender else "Nouveau marché"), None)],
         **CHOICES,
     )
-
-
-def _posted_form() -> dict:
-    return svc.form_to_data(request.form)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("buyer")
 def new():
     if request.method == "GET":
-        return _form_page(None, svc.tender_form(None), {})
-    data = _posted_form()
+        return _form_page(None)
+    data = svc.form_to_data(request.form)
     if request.form.get("action") == "search_cpv":
-        q = request.form.get("cpv_q", "")
-        return _form_page(None, data, {}, cpv_results=svc.search_cpv(q), q=q)
+        return _form_page(None, data=data, q=request.form.get("cpv_q", ""))
     try:
         tender = svc.create_tender(session=db_session(), actor=current_actor(), data=data)
     except ValidationError as exc:
-        return _form_page(None, data, exc.fields, status=422, error=exc.message)
+        return _form_page(None, data=data, errors=exc.fields, status=422, error=exc.message)
     except Conflict as exc:
-        return _form_page(None, data, exc.fields, status=409, error=exc.message)
+        return _form_page(None, data=data, errors=exc.fields, status=409, error=exc.message)
     flash(f"Marché {tender.reference} créé avec les clauses proposées par les règles.", "success")
     return redirect(url_for("tenders.show", tender_id=tender.id))
 
@@ -172,25 +160,21 @@ def show(tender_id: int):
 @bp.route("/<int:tender_id>/edit", methods=["GET", "POST"])
 @roles_required("buyer")
 def edit(tender_id: int):
-    session, actor = db_session(), current_actor()
-    tender = svc.get_tender(session=session, actor=actor, tender_id=tender_id)
     if request.method == "GET":
-        return _form_page(tender, svc.tender_form(tender), {})
-    data = _posted_form()
+        return _form_page(tender_id)
+    data = svc.form_to_data(request.form)
     if request.form.get("action") == "search_cpv":
-        q = request.form.get("cpv_q", "")
-        return _form_page(tender, data, {}, cpv_results=svc.search_cpv(q), q=q)
+        return _form_page(tender_id, data=data, q=request.form.get("cpv_q", ""))
     try:
         svc.update_tender(
-            session=session,
-            actor=actor,
+            session=db_session(),
+            actor=current_actor(),
             tender_id=tender_id,
             data=data,
             lock_version=request.form.get("lock_version"),
         )
     except ValidationError as exc:
-        session.rollback()
-        return _form_page(tender, data, exc.fields, status=422, error=exc.message)
+        return _form_page(tender_id, data=data, errors=exc.fields, status=422, error=exc.message)
     except Conflict as exc:
         return _conflict(exc, tender_id)
     flash("Marché enregistré.", "success")
@@ -203,7 +187,6 @@ def _mutate(tender_id: int, call, success: str):
     except Conflict as exc:
         return _conflict(exc, tender_id)
     except ValidationError as exc:
-        db_session().rollback()
         return _page(tender_id, status=422, action_error=exc.message, action_fields=exc.fields)
     flash(success, "success")
     return redirect(url_for("tenders.show", tender_id=tender_id) + "#clauses")
@@ -274,30 +257,21 @@ def clause_move(tender_id: int, link_id: int):
     )
 
 
-def _clause_page(
-    tender, row, *, status=200, variant=None, values=None, errors=None, error=None, preview=None
-):
-    form_values = (
-        values
-        if values is not None
-        else {name: _as_form(value) for name, value in row.link.values.items()}
-    )
-    variant = variant or row.link.variant
-    blocks, preview_errors = preview if preview else (row.blocks(), {})
-    diff = svc.clause_diff(row=row) if row.stale else []
+def _clause_page(page, *, status=200, errors=None, error=None):
+    tender, row = page.tender, page.row
     return render(
         "tenders/clause.html",
         "tenders/_preview.html",
         status=status,
         tender=tender,
         row=row,
-        values=form_values,
-        variant=variant,
+        values=page.values,
+        variant=page.variant,
         errors=errors or {},
         error=error,
-        blocks=blocks,
-        preview_errors=preview_errors,
-        diff=diff,
+        blocks=page.blocks,
+        preview_errors=page.preview_errors,
+        diff=page.diff,
         ask=request.args.getlist("ask"),
         breadcrumb=[
             ROOM,
@@ -307,58 +281,32 @@ def _clause_page(
     )
 
 
-def _as_form(value) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    return "" if value is None else str(value)
+def _posted_values() -> tuple[str | None, dict]:
+    values = {k[2:]: v for k, v in request.form.items() if k.startswith("v-")}
+    return request.form.get("variant"), values
 
 
 @bp.route("/<int:tender_id>/clauses/<int:link_id>", methods=["GET", "POST"])
 @roles_required("buyer", "admin")
 def clause(tender_id: int, link_id: int):
     session, actor = db_session(), current_actor()
-    tender = svc.get_tender(session=session, actor=actor, tender_id=tender_id)
-    row = svc.get_clause_row(session=session, tender=tender, link_id=link_id)
+    ids = {"session": session, "actor": actor, "tender_id": tender_id, "link_id": link_id}
     if request.method == "GET":
-        return _clause_page(tender, row)
+        return _clause_page(svc.clause_page(**ids))
     if not actor.has_role("buyer"):
         return _clause_page(
-            tender, row, status=403, error="Seul un acheteur peut modifier les valeurs."
+            svc.clause_page(**ids), status=403, error="Seul un acheteur peut modifier les valeurs."
         )
-    values = {k[2:]: v for k, v in request.form.items() if k.startswith("v-")}
-    variant = request.form.get("variant")
+    variant, values = _posted_values()
     if request.form.get("action") == "preview":  # the preview without JavaScript
-        return _clause_page(
-            tender,
-            row,
-            variant=variant,
-            values=values,
-            preview=svc.preview(row=row, variant=variant, values=values),
-        )
+        return _clause_page(svc.clause_page(**ids, variant=variant, values=values))
     try:
-        svc.set_clause_values(
-            session=session,
-            actor=actor,
-            tender_id=tender_id,
-            link_id=link_id,
-            variant=variant,
-            values=values,
-            lock_version=request.form.get("lock_version"),
+        row = svc.set_clause_values(
+            **ids, variant=variant, values=values, lock_version=request.form.get("lock_version")
         )
     except ValidationError as exc:
-        session.rollback()
-        return _clause_page(
-            tender,
-            row,
-            status=422,
-            variant=variant,
-            values=values,
-            errors=exc.fields,
-            error=exc.message,
-            preview=svc.preview(row=row, variant=variant, values=values),
-        )
+        page = svc.clause_page(**ids, variant=variant, values=values)
+        return _clause_page(page, status=422, errors=exc.fields, error=exc.message)
     except Conflict as exc:
         return _conflict(exc, tender_id)
     flash(f"Valeurs de « {row.version.title} » enregistrées.", "success")
@@ -368,23 +316,30 @@ def clause(tender_id: int, link_id: int):
 @bp.route("/<int:tender_id>/clauses/<int:link_id>/preview", methods=["POST"])
 @roles_required("buyer", "admin")
 def clause_preview(tender_id: int, link_id: int):
-    session, actor = db_session(), current_actor()
-    tender = svc.get_tender(session=session, actor=actor, tender_id=tender_id)
-    row = svc.get_clause_row(session=session, tender=tender, link_id=link_id)
-    values = {k[2:]: v for k, v in request.form.items() if k.startswith("v-")}
-    variant = request.form.get("variant")
-    blocks, errors = svc.preview(row=row, variant=variant, values=values)
-    return render("tenders/_preview.html", blocks=blocks, preview_errors=errors, row=row)
+    variant, values = _posted_values()
+    page = svc.clause_page(
+        session=db_session(),
+        actor=current_actor(),
+        tender_id=tender_id,
+        link_id=link_id,
+        variant=variant,
+        values=values,
+    )
+    return render(
+        "tenders/_preview.html",
+        blocks=page.blocks,
+        preview_errors=page.preview_errors,
+        row=page.row,
+    )
 
 
 @bp.route("/<int:tender_id>/clauses/<int:link_id>/upgrade", methods=["POST"])
 @roles_required("buyer")
 def clause_upgrade(tender_id: int, link_id: int):
-    session, actor = db_session(), current_actor()
     try:
         link, ask = svc.upgrade_clause(
-            session=session,
-            actor=actor,
+            session=db_session(),
+            actor=current_actor(),
             tender_id=tender_id,
             link_id=link_id,
             lock_version=request.form.get("lock_version"),
@@ -405,9 +360,9 @@ def clause_upgrade(tender_id: int, link_id: int):
 @bp.route("/<int:tender_id>/check")
 @roles_required("buyer", "admin")
 def check(tender_id: int):
-    session = db_session()
-    tender = svc.get_tender(session=session, actor=current_actor(), tender_id=tender_id)
-    findings = svc.check(session=session, tender=tender)
+    tender, findings = svc.check_tender(
+        session=db_session(), actor=current_actor(), tender_id=tender_id
+    )
     return render(
         "tenders/check.html",
         "tenders/_findings.html",
@@ -426,10 +381,9 @@ def check(tender_id: int):
 @bp.route("/<int:tender_id>/export", methods=["POST"])
 @roles_required("buyer")
 def export(tender_id: int):
-    session = db_session()
     try:
         doc = svc.export(
-            session=session,
+            session=db_session(),
             actor=current_actor(),
             tender_id=tender_id,
             piece=request.form.get("piece", ""),

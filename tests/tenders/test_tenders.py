@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import docx
@@ -16,7 +17,7 @@ from procure.core.models import AuditEvent
 from procure.documents.store import DocumentStore
 from procure.tenders import rules
 from procure.tenders import services as svc
-from procure.tenders.models import Tender, TenderClause
+from procure.tenders.models import Tender, TenderClause, TenderDocument
 from tests.factories import CRITERIA, actor_of, load_library, new_version, tender_data
 
 
@@ -489,3 +490,93 @@ def test_libreoffice_renders_every_piece_with_clause_values(
             tender.reference in texts[f"CCAP-{fmt}.{fmt}"]
             and "Page 2 sur" in texts[f"CCAP-{fmt}.{fmt}"]
         )
+
+
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u202f"], ids=["space", "nbsp", "narrow-nbsp"])
+def test_every_typed_number_accepts_any_kind_of_space(space):
+    criteria = [
+        {"name": "Prix", "kind": "price", "weight": "12,5"},
+        {"name": "Technique", "kind": "technical", "weight": f"{space}50"},
+        {"name": "Environnement", "kind": "environment", "weight": f"37,5{space}"},
+    ]
+    clean, errors = svc.parse_tender_data(
+        tender_data(
+            amount=f"1{space}234{space}567,5",
+            requests_per_year=f"1{space}200{space}000",
+            tokens_per_request=f"1{space}500",
+            award_criteria=criteria,
+        )
+    )
+    assert errors == {}
+    assert clean["amount"] == 1234567.5
+    assert (clean["requests_per_year"], clean["tokens_per_request"]) == (1_200_000, 1500)
+    assert [c["weight"] for c in clean["award_criteria"]] == [12.5, 50, 37.5]
+
+
+def test_amount_round_trips_through_the_edit_form(session, library, buyer):
+    tender = svc.create_tender(
+        session=session, actor=actor_of(buyer), data=tender_data(amount="1 234 567,89")
+    )
+    shown = svc.tender_form(tender)["amount"]
+    clean, errors = svc.parse_tender_data(tender_data(amount=shown))
+    assert errors == {} and clean["amount"] == tender.amount == 1234567.89
+
+
+def _panel_errors(session, user, tender) -> int:
+    [panel] = svc.pending_work(session=session, user=user)
+    [item] = [i for i in panel["items"] if i["params"] == {"tender_id": tender.id}]
+    found = re.search(r"\((\d+) erreur", item["label"])
+    return int(found.group(1)) if found else 0
+
+
+def test_home_panel_error_count_follows_tender_and_library_changes(session, library, buyer):
+    def errors_now(tender):
+        return sum(1 for f in svc.check(session=session, tender=tender) if f.severity == "error")
+
+    tender = svc.create_tender(session=session, actor=actor_of(buyer), data=tender_data())
+    assert _panel_errors(session, buyer, tender) == errors_now(tender)
+    svc.update_tender(
+        session=session,
+        actor=actor_of(buyer),
+        tender_id=tender.id,
+        data=tender_data(award_criteria=CRITERIA[:2]),
+        lock_version=tender.lock_version,
+    )
+    before = errors_now(tender)
+    assert before >= 2 and _panel_errors(session, buyer, tender) == before
+    row = svc.tender_clauses(session=session, tender=tender)[0]
+    row.version.status = "deprecated"  # the lawyers withdraw a pinned version
+    session.add(row.version)
+    session.commit()
+    assert errors_now(tender) == before + 1
+    assert _panel_errors(session, buyer, tender) == before + 1
+
+
+def test_failed_export_record_leaves_no_file(session, library, buyer, store, monkeypatch):
+    tender = _ready_tender(session, buyer)
+
+    def broken_commit():
+        raise RuntimeError("base indisponible")
+
+    monkeypatch.setattr(session, "commit", broken_commit)
+    with pytest.raises(RuntimeError):
+        svc.export(
+            session=session,
+            actor=actor_of(buyer),
+            tender_id=tender.id,
+            piece="RC",
+            fmt="odt",
+            store=store,
+        )
+    monkeypatch.undo()
+    assert list(store.folder("tenders", tender.id).iterdir()) == []
+    assert session.exec(select(TenderDocument)).first() is None
+
+
+def test_admin_without_buyer_role_has_no_access(session, library, buyer, make_user):
+    tender = svc.create_tender(session=session, actor=actor_of(buyer), data=tender_data())
+    admin = make_user("admin", organisation="Ville de Testville")
+    with pytest.raises(Forbidden):
+        svc.get_tender(session=session, actor=actor_of(admin), tender_id=tender.id)
+    assert not svc.can_access(session, actor_of(admin), tender)
+    assert svc.list_tenders(session=session, actor=actor_of(admin)) == []

@@ -176,6 +176,7 @@ def test_second_save_gets_a_conflict(client, login, session, library):
         ("same-org-buyer", 200),
         ("other-org-buyer", 403),
         ("legal", 403),
+        ("admin", 403),
         ("anonymous", 302),
     ],
 )
@@ -190,6 +191,8 @@ def test_access_rules(client, login, make_user, session, library, who, status):
         login(user=make_user("buyer", organisation="Autre ministère"))
     elif who == "legal":
         login("legal")
+    elif who == "admin":
+        login(user=make_user("admin", organisation="Ville de Testville"))
     for url in (
         f"/tenders/{tender.id}",
         f"/tenders/{tender.id}/check",

@@ -2,8 +2,8 @@
 
 The room's public facade: views, the CLI, tests and other rooms call
 `from procure.tenders import services as svc; svc.function(...)`. Each concern lives in its own
-module (access, forms, library, clauses, lifecycle, compliance, spec, export, verify, cpv,
-pending). Keyword-only functions taking the session first; every change of state bumps the
+module (access, choices, forms, library, clauses, lifecycle, compliance, spec, export, verify,
+cpv, pages, pending, locking). Keyword-only functions taking the session first; every change of state bumps the
 tender's `lock_version` (optimistic locking), writes one audit event and commits once. No Flask.
 """
 
@@ -33,7 +33,14 @@ from procure.tenders.services.clauses import (
     tender_clauses,
     upgrade_clause,
 )
-from procure.tenders.services.compliance import Finding, check, has_errors
+from procure.tenders.services.compliance import (
+    Finding,
+    check,
+    check_tender,
+    error_count,
+    has_errors,
+    library_stamp,
+)
 from procure.tenders.services.cpv import cpv_labels, is_known_cpv, search_cpv
 from procure.tenders.services.export import export, get_document, list_documents
 from procure.tenders.services.forms import (
@@ -56,6 +63,14 @@ from procure.tenders.services.lifecycle import (
     create_tender,
     update_tender,
 )
+from procure.tenders.services.pages import (
+    ClausePage,
+    TenderFormPage,
+    TenderPage,
+    clause_page,
+    form_page,
+    tender_page,
+)
 from procure.tenders.services.pending import pending_work
 from procure.tenders.services.spec import build_spec
 from procure.tenders.services.verify import verify
@@ -68,20 +83,27 @@ __all__ = [
     "PIECES",
     "PROCEDURES",
     "SPEC_KEYS",
+    "ClausePage",
     "ClauseRow",
     "Finding",
+    "TenderFormPage",
+    "TenderPage",
     "add_clause",
     "apply_proposals",
     "approved_versions",
     "build_spec",
     "can_access",
     "check",
+    "check_tender",
     "check_values",
+    "clause_page",
     "clause_diff",
     "cpv_labels",
     "create_from_spec",
     "create_tender",
+    "error_count",
     "export",
+    "form_page",
     "form_to_data",
     "get_clause_row",
     "get_document",
@@ -89,6 +111,7 @@ __all__ = [
     "has_errors",
     "is_known_cpv",
     "latest_approved",
+    "library_stamp",
     "list_documents",
     "list_tenders",
     "move_clause",
@@ -106,6 +129,7 @@ __all__ = [
     "set_clause_values",
     "tender_clauses",
     "tender_form",
+    "tender_page",
     "update_tender",
     "upgrade_clause",
     "verify",

@@ -1,12 +1,13 @@
 """The one access policy for a tender, used by the tenders and the evaluation rooms.
 
-The owner, buyers of the tender's organisation and the system actor (CLI without --as) have
-access; an admin without the buyer role does not see tender contents.
+Who may open a tender (its clauses, documents, offers and evaluation): its owner, the buyers of
+its organisation, and the system actor (the CLI without --as). Nobody else: an admin without the
+buyer role manages accounts, not tender contents, and sees an empty list.
 """
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from procure.core.audit import Actor
 from procure.core.errors import Forbidden, NotFound
@@ -15,6 +16,7 @@ from procure.tenders.models import Tender
 
 
 def organisation_of(session: Session, actor: Actor) -> str | None:
+    """The acting user's organisation ("" if unknown); None for the system actor."""
     if actor.user_id is None:
         return None
     user = session.get(User, actor.user_id)
@@ -32,6 +34,7 @@ def can_access(session: Session, actor: Actor, tender: Tender) -> bool:
 
 
 def get_tender(*, session: Session, actor: Actor, tender_id: int) -> Tender:
+    """The tender, if it exists (NotFound) and the actor may open it (Forbidden)."""
     tender = session.get(Tender, tender_id)
     if tender is None:
         raise NotFound(f"Marché n° {tender_id} introuvable.")
@@ -42,12 +45,19 @@ def get_tender(*, session: Session, actor: Actor, tender_id: int) -> Tender:
     return tender
 
 
-def list_tenders(*, session: Session, actor: Actor) -> list[Tender]:
-    query = select(Tender).order_by(Tender.id.desc())
+def list_tenders(
+    *, session: Session, actor: Actor, status: str | None = None, limit: int | None = None
+) -> list[Tender]:
+    """The tenders the actor may open (the same rule as `can_access`), newest first."""
+    query = select(Tender).order_by(col(Tender.id).desc())
     if actor.user_id is not None:
         org = organisation_of(session, actor)
-        cond = Tender.owner_id == actor.user_id
+        cond = col(Tender.owner_id) == actor.user_id
         if actor.has_role("buyer") and org:
-            cond = cond | (Tender.organisation == org)
+            cond = cond | (col(Tender.organisation) == org)
         query = query.where(cond)
+    if status is not None:
+        query = query.where(Tender.status == status)
+    if limit is not None:
+        query = query.limit(limit)
     return list(session.exec(query).all())

@@ -297,8 +297,10 @@ def set_clause_values(
     variant: str | None,
     values: dict,
     lock_version: Any,
-) -> TenderClause:
-    """Save a clause's variant and values; refuses (422, nothing saved) if any value is invalid."""
+) -> ClauseRow:
+    """Save a clause's variant and values; refuses (422, nothing saved) if any value is invalid.
+
+    Returns the clause's row (its link holds the saved values)."""
     tender = get_tender(session=session, actor=actor, tender_id=tender_id)
     check_lock(session, tender, lock_version)
     row = get_clause_row(session=session, tender=tender, link_id=link_id)
@@ -323,7 +325,7 @@ def set_clause_values(
             {"key": row.clause.key, "variant": variant, "changed": changed},
         )
         session.commit()
-    return row.link
+    return row
 
 
 def preview(

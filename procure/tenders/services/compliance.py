@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
 from procure.clause_library import clausefile as clauselib
+from procure.clause_library.models import ClauseVersion
+from procure.core.audit import Actor
 from procure.core.formatting import format_number
 from procure.tenders import rules
 from procure.tenders.models import Tender
+from procure.tenders.services.access import get_tender
 from procure.tenders.services.clauses import ClauseRow, tender_clauses
 from procure.tenders.services.library import (
     profile_of,
@@ -160,3 +165,55 @@ def check(
 
 def has_errors(findings: list[Finding]) -> bool:
     return any(f.severity == "error" for f in findings)
+
+
+def check_tender(*, session: Session, actor: Actor, tender_id: int) -> tuple[Tender, list[Finding]]:
+    """The tender (access checked) and its compliance findings: the check page."""
+    tender = get_tender(session=session, actor=actor, tender_id=tender_id)
+    return tender, check(session=session, tender=tender)
+
+
+# --- error counts for the home page ------------------------------------------------------------
+# The home page lists up to ten draft tenders with their number of errors. A full check per
+# tender on every load is wasteful: the result only changes when the tender changes (every
+# change bumps `lock_version` and `updated_at`) or when the library does (a version approved or
+# deprecated). A small in-process cache keyed by both is enough; `check` itself is never cached.
+
+_CACHE_SIZE = 512
+_error_counts: OrderedDict[tuple, int] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def library_stamp(session: Session) -> tuple[int, int]:
+    """Changes whenever a clause version is approved or deprecated.
+
+    (versions ever approved, versions deprecated): approved versions only become deprecated and
+    neither is ever deleted, so each approval grows the first count and each deprecation the
+    second; one grouped query on an indexed column.
+    """
+    counts: dict[str, int] = {
+        status: count
+        for status, count in session.exec(
+            select(ClauseVersion.status, func.count())
+            .where(col(ClauseVersion.status).in_(("approved", "deprecated")))
+            .group_by(ClauseVersion.status)
+        ).all()
+    }
+    deprecated = counts.get("deprecated", 0)
+    return counts.get("approved", 0) + deprecated, deprecated
+
+
+def error_count(*, session: Session, tender: Tender, stamp: tuple[int, int] | None = None) -> int:
+    """The number of compliance errors of a tender, cached per tender version and library state."""
+    stamp = library_stamp(session) if stamp is None else stamp
+    key = (tender.id, tender.lock_version, tender.updated_at.isoformat(), stamp)
+    with _cache_lock:
+        if key in _error_counts:
+            _error_counts.move_to_end(key)
+            return _error_counts[key]
+    count = sum(1 for f in check(session=session, tender=tender) if f.severity == "error")
+    with _cache_lock:
+        _error_counts[key] = count
+        while len(_error_counts) > _CACHE_SIZE:
+            _error_counts.popitem(last=False)
+    return count
