@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from procure.core import jobs
@@ -18,9 +17,25 @@ from procure.web.cli_support import as_option, cli_session, domain_errors, echo_
 from sourcing.ingest import FORMATS
 
 
-def _fail_job(job) -> None:
+def _run_job(*, actor, kind: str, params: dict, label: str, bar: str | None) -> dict:
+    """Run a sourcing job inline with the app's resources (and a progress bar unless `bar` is
+    None); its result, or its French failure message as a domain error."""
+    hook, close = common.progress_bar(bar) if bar else (None, lambda: None)
+    try:
+        job = jobs.run_inline(
+            engine=common.engine(),
+            actor=actor,
+            kind=kind,
+            params=params,
+            resources=common.resources(),
+            label=label,
+            progress_hook=hook,
+        )
+    finally:
+        close()
     if job.status != "done":
         raise DomainError(job.message or "La tâche a échoué.")
+    return job.result
 
 
 class FrenchCount(click.ParamType):
@@ -60,21 +75,13 @@ def import_(path: Path, fmt: str, as_json: bool, as_email: str | None):
         raise ValidationError(f"Fichier introuvable : {path}.", fields={"PATH": str(path)})
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "sourcing", "admin")
-    hook, close = common.progress_bar("Import") if not as_json else (None, lambda: None)
-    try:
-        job = jobs.run_inline(
-            engine=common.engine(),
-            actor=actor,
-            kind="sourcing.import",
-            params={"path": str(path.resolve()), "format": fmt, "filename": path.name},
-            resources=common.resources(),
-            label=f"Import {path.name}",
-            progress_hook=hook,
-        )
-    finally:
-        close()
-    _fail_job(job)
-    r = job.result
+    r = _run_job(
+        actor=actor,
+        kind="sourcing.import",
+        params={"path": str(path.resolve()), "format": fmt, "filename": path.name},
+        label=f"Import {path.name}",
+        bar=None if as_json else "Import",
+    )
     if as_json:
         echo_json(r)
         return
@@ -161,21 +168,13 @@ def merge(proposal_id: int, decision: str, as_email: str | None):
 def index(rebuild: bool, as_json: bool, as_email: str | None):
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "sourcing", "admin")
-    hook, close = common.progress_bar("Index") if not as_json else (None, lambda: None)
-    try:
-        job = jobs.run_inline(
-            engine=common.engine(),
-            actor=actor,
-            kind="sourcing.index",
-            params={"rebuild": rebuild},
-            resources=common.resources(),
-            label="Index des fournisseurs",
-            progress_hook=hook,
-        )
-    finally:
-        close()
-    _fail_job(job)
-    r = job.result
+    r = _run_job(
+        actor=actor,
+        kind="sourcing.index",
+        params={"rebuild": rebuild},
+        label="Index des fournisseurs",
+        bar=None if as_json else "Index",
+    )
     if as_json:
         echo_json(r)
     else:
@@ -210,14 +209,15 @@ def sourcing() -> None:
 @as_option
 @domain_errors
 def search(need, cpv, departement, size, certifications, limit, judge, as_json, as_email):
-    model = current_app.extensions["procure.model"].get()
+    resources = common.resources()
+    model = resources.model.get()
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "sourcing", "admin")
         record = svc.search(
             session=session,
             actor=actor,
             model=model,
-            uri=current_app.config["LANCEDB_URI"],
+            uri=resources.settings["LANCEDB_URI"],
             need=need,
             cpv=cpv,
             department=departement,
@@ -302,7 +302,7 @@ def evaluate(decp_path, holdout, seed, as_json):
 
     from sourcing.evaluate import evaluate as run_eval
 
-    model = current_app.extensions["procure.model"].get()
+    model = common.resources().model.get()
     hook, close = common.progress_bar("Évaluation") if not as_json else (None, lambda: None)
     try:
         with tempfile.TemporaryDirectory() as tmp:

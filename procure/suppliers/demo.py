@@ -16,9 +16,10 @@ DEMO_FILE = Path(sourcing.__file__).resolve().parent / "data" / "decp_demo.json"
 
 def load(*, engine: Engine, users: dict, echo) -> None:
     """Import the shipped DECP extract and index it (idempotent: a second run changes nothing)."""
-    from flask import current_app
-
     from procure.core.models import User
+    from procure.web.cli_support import resources
+
+    shared = resources()  # the app's model provider and settings
 
     with session_scope(engine) as session:
         user = session.get(User, users["sourcing"].id)
@@ -35,12 +36,11 @@ def load(*, engine: Engine, users: dict, echo) -> None:
                 f"Sourcing : {result['read']} marchés DECP lus, {result['created']} créés, "
                 f"{result['rejected']} rejetés."
             )
-        model = current_app.extensions["procure.model"].get()
         result = sync_index(
             session=session,
             actor=actor,
-            model=model,
-            uri=current_app.config["LANCEDB_URI"],
+            model=shared.model.get(),
+            uri=shared.settings["LANCEDB_URI"],
             progress=None,
         )
         echo(
