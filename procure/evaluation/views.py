@@ -186,11 +186,10 @@ def evaluators_assign(tender_id: int):
     return redirect(url_for("evaluation.tender", tender_id=tender_id) + "#evaluateurs")
 
 
-@bp.route("/<int:tender_id>/offers/<int:offer_id>/scores", methods=["POST"])
-@roles_required("evaluator")
-def scores_save(tender_id: int, offer_id: int):
+def _save_notes(save, tender_id: int, offer_id: int, form_name: str, done: str):
+    """Save one offer's notes from the page's form (the evaluator's, or the lead's final)."""
     try:
-        ev.save_scores(
+        save(
             session=db_session(),
             actor=current_actor(),
             tender_id=tender_id,
@@ -201,13 +200,19 @@ def scores_save(tender_id: int, offer_id: int):
         return _tender_page(
             tender_id,
             status=422,
-            form=f"scores-{offer_id}",
+            form=f"{form_name}-{offer_id}",
             errors=exc.fields,
             error=exc.message,
             values=request.form,
         )
-    flash("Notes enregistrées.", "success")
+    flash(done, "success")
     return redirect(url_for("evaluation.tender", tender_id=tender_id) + f"#offre-{offer_id}")
+
+
+@bp.route("/<int:tender_id>/offers/<int:offer_id>/scores", methods=["POST"])
+@roles_required("evaluator")
+def scores_save(tender_id: int, offer_id: int):
+    return _save_notes(ev.save_scores, tender_id, offer_id, "scores", "Notes enregistrées.")
 
 
 @bp.route("/<int:tender_id>/submit", methods=["POST"])
@@ -226,25 +231,9 @@ def scores_submit(tender_id: int):
 @bp.route("/<int:tender_id>/offers/<int:offer_id>/final", methods=["POST"])
 @roles_required("evaluator")
 def final_save(tender_id: int, offer_id: int):
-    try:
-        ev.save_final_scores(
-            session=db_session(),
-            actor=current_actor(),
-            tender_id=tender_id,
-            offer_id=offer_id,
-            form=request.form,
-        )
-    except ValidationError as exc:
-        return _tender_page(
-            tender_id,
-            status=422,
-            form=f"final-{offer_id}",
-            errors=exc.fields,
-            error=exc.message,
-            values=request.form,
-        )
-    flash("Notes finales enregistrées.", "success")
-    return redirect(url_for("evaluation.tender", tender_id=tender_id) + f"#offre-{offer_id}")
+    return _save_notes(
+        ev.save_final_scores, tender_id, offer_id, "final", "Notes finales enregistrées."
+    )
 
 
 @bp.route("/<int:tender_id>/lock", methods=["POST"])

@@ -29,6 +29,12 @@ def get_tender(*, session: Session, tender_id: int) -> Tender:
     return tender
 
 
+def tender_id_of(tender: Tender) -> int:
+    """A stored tender's id (typed: a tender read from the database always has one)."""
+    assert tender.id is not None
+    return tender.id
+
+
 def can_manage(session: Session, actor: Actor, tender: Tender) -> bool:
     """The tenders room's policy: the owner, buyers of its organisation, the system actor."""
     return tenders.can_access(session, actor, tender)
@@ -58,12 +64,6 @@ def access(*, session: Session, actor: Actor, tender: Tender) -> dict[str, Any]:
         "lead": bool(assignment and assignment.lead),
         "submitted": bool(assignment and assignment.submitted_at),
     }
-
-
-def tender_id_of(tender: Tender) -> int:
-    """A stored tender's id (typed: a tender read from the database always has one)."""
-    assert tender.id is not None
-    return tender.id
 
 
 def require_manage(session: Session, actor: Actor, tender: Tender) -> None:

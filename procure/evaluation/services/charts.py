@@ -26,6 +26,16 @@ def _figure() -> Any:
     return plt
 
 
+def _png(plt: Any, fig: Any, ax: Any) -> bytes:
+    """Finish a horizontal bar chart (no top and right frame) and return it as PNG bytes."""
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    plt.close(fig)
+    return out.getvalue()
+
+
 def footprint_chart(rows: list[tuple[str, float, float]]) -> bytes:
     """Stacked bars of kgCO2e per year (use, embodied) per offer: rows (label, use, embodied)."""
     plt = _figure()
@@ -42,12 +52,7 @@ def footprint_chart(rows: list[tuple[str, float, float]]) -> bytes:
     ax.set_xlabel("kgCO2e par an (unité fonctionnelle du marché)")
     ax.invert_yaxis()
     ax.legend(loc="lower right", frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    plt.close(fig)
-    return out.getvalue()
+    return _png(plt, fig, ax)
 
 
 def scores_chart(rows: list[tuple[str, float]]) -> bytes:
@@ -59,12 +64,7 @@ def scores_chart(rows: list[tuple[str, float]]) -> bytes:
         ax.text(r[1], i, f" {format_number(r[1], 2)}", va="center")
     ax.set_xlabel("Note pondérée (sur 100 si les pondérations totalisent 100)")
     ax.invert_yaxis()
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    out = io.BytesIO()
-    fig.savefig(out, format="png")
-    plt.close(fig)
-    return out.getvalue()
+    return _png(plt, fig, ax)
 
 
 def offer_label(o: Offer) -> str:

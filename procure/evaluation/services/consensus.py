@@ -24,7 +24,7 @@ from procure.evaluation.services.access import (
     tender_id_of,
 )
 from procure.evaluation.services.offers import footprints_of, list_offers, tender_offer
-from procure.evaluation.services.scores import form_entries, parse_entries
+from procure.evaluation.services.scores import form_entries, missing_notes, parse_entries
 from procure.tenders.models import Tender
 
 MIN_REASON = 10
@@ -110,12 +110,7 @@ def lock(*, session: Session, actor: Actor, tender_id: int) -> EvaluationLock:
     require_open(session, tender_id)
     finals = {(f.offer_id, f.criterion) for f in final_scores(session=session, tender_id=tender_id)}
     offers = list_offers(session=session, tender_id=tender_id)
-    missing = [
-        f"{o.supplier_name} / {c['name']}"
-        for o in offers
-        for c in criteria(tender)
-        if (o.id, c["name"]) not in finals
-    ]
+    missing = missing_notes(tender, offers, finals)
     if not offers or missing:
         raise ValidationError(
             "Verrouillage impossible : notes finales manquantes ("

@@ -13,7 +13,7 @@ from procure.core.errors import Conflict, ValidationError
 from procure.core.formatting import NumberError, parse_number
 from procure.core.models import utcnow
 from procure.evaluation import scoring
-from procure.evaluation.models import EvaluatorAssignment, EvaluatorScore
+from procure.evaluation.models import EvaluatorAssignment, EvaluatorScore, Offer
 from procure.evaluation.services.access import (
     access,
     criteria,
@@ -45,6 +45,16 @@ def form_entries(tender: Tender, form: Mapping[str, str], text_key: str) -> dict
         }
         for i, c in enumerate(criteria(tender))
     }
+
+
+def missing_notes(tender: Tender, offers: list[Offer], given: set[tuple[int, str]]) -> list[str]:
+    """ "Supplier / criterion" for each (offer, criterion) pair not in `given`."""
+    return [
+        f"{o.supplier_name} / {c['name']}"
+        for o in offers
+        for c in criteria(tender)
+        if (o.id, c["name"]) not in given
+    ]
 
 
 def parse_entries(
@@ -151,12 +161,7 @@ def submit_scores(*, session: Session, actor: Actor, tender_id: int) -> Evaluato
             )
         ).all()
     }
-    missing = [
-        f"{o.supplier_name} / {c['name']}"
-        for o in offers
-        for c in criteria(tender)
-        if (o.id, c["name"]) not in mine
-    ]
+    missing = missing_notes(tender, offers, mine)
     if missing:
         raise ValidationError(
             "Notes incomplètes : "
