@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from procure.clause_library import clausefile as clauselib
 from procure.clause_library.models import Clause, ClauseVersion
@@ -51,6 +51,11 @@ class ClauseRow:
         return self.latest is not None and self.latest.number > self.version.number
 
     @property
+    def newer(self) -> ClauseVersion | None:
+        """The latest approved version when it is newer than the pinned one."""
+        return self.latest if self.stale else None
+
+    @property
     def variant(self) -> str:
         return self.link.variant or rules.default_variant(self.version.variants, {})
 
@@ -75,23 +80,24 @@ def render_clause(
 def tender_clauses(*, session: Session, tender: Tender) -> list[ClauseRow]:
     rows = session.exec(
         select(TenderClause, Clause, ClauseVersion)
-        .join(Clause, Clause.id == TenderClause.clause_id)
-        .join(ClauseVersion, ClauseVersion.id == TenderClause.clause_version_id)
+        .join(Clause, col(Clause.id) == col(TenderClause.clause_id))
+        .join(ClauseVersion, col(ClauseVersion.id) == col(TenderClause.clause_version_id))
         .where(TenderClause.tender_id == tender.id)
-        .order_by(TenderClause.position, TenderClause.id)
+        .order_by(col(TenderClause.position), col(TenderClause.id))
     ).all()
-    latest = {}
+    latest: dict[int, ClauseVersion] = {}
     if rows:
         ids = [c.id for _l, c, _v in rows]
         for version in session.exec(
             select(ClauseVersion).where(
-                ClauseVersion.clause_id.in_(ids), ClauseVersion.status == "approved"
+                col(ClauseVersion.clause_id).in_(ids), ClauseVersion.status == "approved"
             )
         ).all():
             if version.clause_id not in latest or version.number > latest[version.clause_id].number:
                 latest[version.clause_id] = version
     return [
-        ClauseRow(link, clause, version, latest.get(clause.id)) for link, clause, version in rows
+        ClauseRow(link, clause, version, latest.get(link.clause_id))
+        for link, clause, version in rows
     ]
 
 
@@ -129,6 +135,7 @@ def pin_clause(
         stored = _json_safe(clean)
     else:
         stored = _defaults(version)
+    assert tender.id is not None and clause.id is not None and version.id is not None  # saved
     link = TenderClause(
         tender_id=tender.id,
         clause_id=clause.id,
@@ -175,8 +182,8 @@ def add_clause(
     tender = get_tender(session=session, actor=actor, tender_id=tender_id)
     check_lock(session, tender, lock_version)
     clause = session.exec(select(Clause).where(Clause.key == (key or "").strip())).first()
-    version = latest_approved(session, clause.id) if clause else None
-    if version is None:
+    version = latest_approved(session, clause.id) if clause and clause.id is not None else None
+    if clause is None or version is None:
         raise ValidationError(
             f"Clause « {key} » inconnue ou sans version approuvée.",
             fields={"key": "Clause inconnue."},
@@ -384,17 +391,18 @@ def upgrade_clause(
     tender = get_tender(session=session, actor=actor, tender_id=tender_id)
     check_lock(session, tender, lock_version)
     row = get_clause_row(session=session, tender=tender, link_id=link_id)
-    if not row.stale:
+    latest = row.newer
+    if latest is None or latest.id is None:
         raise Conflict(f"La clause {row.clause.key} est déjà à sa dernière version approuvée.")
-    values, ask = _carry_values(row.version, row.latest, row.link.values)
-    keys = [v["key"] for v in row.latest.variants]
+    values, ask = _carry_values(row.version, latest, row.link.values)
+    keys = [v["key"] for v in latest.variants]
     variant = (
         row.link.variant
         if row.link.variant in keys
-        else rules.default_variant(row.latest.variants, profile_of(tender))
+        else rules.default_variant(latest.variants, profile_of(tender))
     )
     old_number = row.version.number
-    row.link.clause_version_id = row.latest.id
+    row.link.clause_version_id = latest.id
     row.link.values = values
     row.link.variant = variant if keys else ""
     session.add(row.link)
@@ -403,7 +411,7 @@ def upgrade_clause(
         actor,
         tender,
         "tender.clause_upgrade",
-        {"key": row.clause.key, "from": old_number, "to": row.latest.number, "ask": ask},
+        {"key": row.clause.key, "from": old_number, "to": latest.number, "ask": ask},
     )
     session.commit()
     return row.link, ask

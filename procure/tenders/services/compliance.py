@@ -119,12 +119,12 @@ def check(
                     {"target": "clause", "link_id": r.link.id},
                 )
             )
-        elif r.stale:
+        elif (newer := r.newer) is not None:
             found.append(
                 Finding(
                     "VERSION-PERIMEE",
                     "warning",
-                    f"Une version plus récente ({r.latest.number}) de la clause « {title} » est approuvée "
+                    f"Une version plus récente ({newer.number}) de la clause « {title} » est approuvée "
                     f"(version épinglée : {r.version.number}).",
                     {"target": "clause", "link_id": r.link.id},
                 )

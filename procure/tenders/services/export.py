@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import procure.documents as documents
 from procure.core import audit
@@ -58,6 +58,7 @@ def export(
     spec, manifest = build_spec(session=session, tender=tender, piece=piece, rows=rows)
     # The text as written (no need to re-read the file we are about to write).
     body_text = "\n".join(text for _block, text in documents.numbered_headings(spec.blocks) if text)
+    assert tender.id is not None  # read from the database
     path = store.new_path("tenders", tender.id, stem=f"{tender.reference}-{piece}", fmt=fmt)
     writer = documents.write_docx if fmt == "docx" else documents.write_odt
     try:
@@ -104,7 +105,7 @@ def list_documents(*, session: Session, tender: Tender) -> list[TenderDocument]:
         session.exec(
             select(TenderDocument)
             .where(TenderDocument.tender_id == tender.id)
-            .order_by(TenderDocument.id.desc())
+            .order_by(col(TenderDocument.id).desc())
         ).all()
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.tenders import rules
@@ -21,12 +21,13 @@ def approved_versions(session: Session) -> list[tuple[Clause, ClauseVersion]]:
     """The latest approved version of every clause, ordered by key."""
     rows = session.exec(
         select(Clause, ClauseVersion)
-        .join(ClauseVersion, ClauseVersion.clause_id == Clause.id)
+        .join(ClauseVersion, col(ClauseVersion.clause_id) == col(Clause.id))
         .where(ClauseVersion.status == "approved")
-        .order_by(Clause.key, ClauseVersion.number.desc())
+        .order_by(Clause.key, col(ClauseVersion.number).desc())
     ).all()
     latest: dict[int, tuple[Clause, ClauseVersion]] = {}
     for clause, version in rows:
+        assert clause.id is not None  # rows read from the database
         latest.setdefault(clause.id, (clause, version))
     return sorted(latest.values(), key=lambda cv: cv[0].key)
 
@@ -35,7 +36,7 @@ def latest_approved(session: Session, clause_id: int) -> ClauseVersion | None:
     return session.exec(
         select(ClauseVersion)
         .where(ClauseVersion.clause_id == clause_id, ClauseVersion.status == "approved")
-        .order_by(ClauseVersion.number.desc())
+        .order_by(col(ClauseVersion.number).desc())
         .limit(1)
     ).first()
 

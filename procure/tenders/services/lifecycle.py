@@ -62,7 +62,7 @@ def _create(session: Session, actor: Actor, clean: dict, clauses: list[dict] | N
                 )
                 continue
             clause, version = library[key]
-            rule = rules.proposing_rule(
+            proposer = rules.proposing_rule(
                 covers=version.covers, conditions=version.conditions, profile=profile
             )
             try:
@@ -74,7 +74,7 @@ def _create(session: Session, actor: Actor, clean: dict, clauses: list[dict] | N
                     position=position,
                     variant=item.get("variant") or None,
                     values=item.get("values") or None,
-                    proposed_by=rule.id if rule else rules.MANUAL,
+                    proposed_by=proposer.id if proposer else rules.MANUAL,
                 )
             except ValidationError as exc:
                 errors.update(

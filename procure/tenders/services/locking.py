@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from procure.core import audit
 from procure.core.audit import Actor
@@ -26,7 +26,7 @@ def check_lock(session: Session, tender: Tender, lock_version: Any) -> None:
         events = session.exec(
             select(AuditEvent)
             .where(AuditEvent.record_type == "tender", AuditEvent.record_id == str(tender.id))
-            .order_by(AuditEvent.id)
+            .order_by(col(AuditEvent.id))
         ).all()
         changes = [
             {

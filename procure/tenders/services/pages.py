@@ -122,6 +122,7 @@ def clause_page(
     """A clause of a tender with its values form; with `values`, the preview of typed values."""
     tender = get_tender(session=session, actor=actor, tender_id=tender_id)
     row = get_clause_row(session=session, tender=tender, link_id=link_id)
+    errors: dict[str, str]
     if values is None:
         blocks, errors = row.blocks(), {}
         shown = {name: _as_form(value) for name, value in row.link.values.items()}

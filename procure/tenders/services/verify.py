@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import procure.documents as documents
 from procure.clause_library import clausefile as clauselib
@@ -33,7 +33,7 @@ def verify(*, session: Session, actor: Actor, path: str | Path) -> dict:
     doc = session.exec(
         select(TenderDocument)
         .where(TenderDocument.sha256 == digest)
-        .order_by(TenderDocument.id.desc())
+        .order_by(col(TenderDocument.id).desc())
     ).first()
     found_by = "empreinte du fichier"
     if doc is None:
@@ -60,7 +60,7 @@ def verify(*, session: Session, actor: Actor, path: str | Path) -> dict:
         if piece:
             query = query.where(TenderDocument.piece == piece)
         fmt = path.suffix.lstrip(".").lower()
-        candidates = session.exec(query.order_by(TenderDocument.id.desc())).all()
+        candidates = session.exec(query.order_by(col(TenderDocument.id).desc())).all()
         doc = next(
             (d for d in candidates if d.format == fmt), candidates[0] if candidates else None
         )
@@ -93,9 +93,9 @@ def verify(*, session: Session, actor: Actor, path: str | Path) -> dict:
                 )
         latest = session.exec(
             select(ClauseVersion)
-            .join(Clause, Clause.id == ClauseVersion.clause_id)
+            .join(Clause, col(Clause.id) == col(ClauseVersion.clause_id))
             .where(Clause.key == entry["key"], ClauseVersion.status == "approved")
-            .order_by(ClauseVersion.number.desc())
+            .order_by(col(ClauseVersion.number).desc())
         ).first()
         clauses.append(
             {
