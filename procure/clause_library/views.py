@@ -98,75 +98,39 @@ def create():
 @bp.route("/<key>")
 @roles_required(*READERS)
 def show(key: str):
-    session = db_session()
-    number = request.args.get("version", type=int)
-    clause, version = service.get_version_by_number(session=session, key=key, number=number)
-    versions = service.versions_of(session=session, clause_id=clause.id)
-    variant = request.args.get("variante") or None
-    if variant not in {v["key"] for v in version.variants}:
-        variant = None
-    comparison = None
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
-    if a and b:
-        comparison = service.compare(session=session, a_id=a, b_id=b)
-    return render(
-        "clauses/show.html",
-        clause=clause,
-        version=version,
-        versions=versions,
-        blocks=service.render_version(version, variant),
-        variant=variant,
-        timeline=service.timeline(session=session, clause_id=clause.id),
-        comparison=comparison,
-        errors={},
-        **_choices(),
+    page = service.clause_page(
+        session=db_session(),
+        key=key,
+        number=request.args.get("version", type=int),
+        variant=request.args.get("variante") or None,
+        a_id=request.args.get("a", type=int),
+        b_id=request.args.get("b", type=int),
     )
+    return render("clauses/show.html", errors={}, **page, **_choices())
 
 
 @bp.route("/<key>/comparer")
 @roles_required(*READERS)
 def compare(key: str):
-    session = db_session()
-    clause = service.get_clause(session=session, key=key)
-    a, b = request.args.get("a", type=int), request.args.get("b", type=int)
-    if not (a and b):
-        raise ValidationError(
-            "Choisissez deux versions à comparer.", fields={"a": "version A", "b": "version B"}
-        )
-    comparison = service.compare(session=session, a_id=a, b_id=b)
-    if comparison["a"].clause_id != clause.id:
-        raise ValidationError("Ces versions n'appartiennent pas à cette clause.")
-    return render(
-        "clauses/compare.html", "clauses/_compare.html", clause=clause, comparison=comparison
+    page = service.compare_clause_versions(
+        session=db_session(),
+        key=key,
+        a_id=request.args.get("a", type=int),
+        b_id=request.args.get("b", type=int),
     )
+    return render("clauses/compare.html", "clauses/_compare.html", **page)
 
 
-def _edit_page(
-    clause,
-    version,
-    form,
-    *,
-    status=200,
-    errors=None,
-    error=None,
-    conflict=None,
-    lock_version=None,
-    base_text=None,
-):
-    """The edit form; after a refused save it keeps the lock and base the user started from."""
-    if base_text is None:
-        base_text = service.spec_of(clause, version).to_front_matter_text()
+def _edit_page(page: dict, *, status: int = 200, error=None, conflict=None, **overrides):
+    """The edit form (`page` from service.edit_form); after a refused save, `overrides` keep
+    the form, lock and base text the user started from."""
+    context = {"errors": {}, **page, **{k: v for k, v in overrides.items() if v is not None}}
     return render(
         "clauses/edit.html",
         status=status,
-        clause=clause,
-        version=version,
-        form=form,
-        errors=errors or {},
         error=error,
         conflict=conflict,
-        base_text=base_text,
-        lock_version=version.lock_version if lock_version is None else lock_version,
+        **context,
         **_choices(),
     )
 
@@ -174,113 +138,55 @@ def _edit_page(
 @bp.route("/<key>/versions/<int:number>/modifier")
 @roles_required("legal")
 def edit(key: str, number: int):
-    clause, version = service.get_version_by_number(session=db_session(), key=key, number=number)
-    form = service.form_of(clause, version)
-    form["change_note"] = version.change_note
-    return _edit_page(clause, version, form)
+    return _edit_page(service.edit_form(session=db_session(), key=key, number=number))
 
 
 @bp.route("/<key>/versions/<int:number>/modifier", methods=["POST"])
 @roles_required("legal")
 def update(key: str, number: int):
     session = db_session()
-    clause, version = service.get_version_by_number(session=session, key=key, number=number)
     data = _form_data()
     data["change_note"] = request.form.get("change_note", "")
     lock = request.form.get("lock_version", type=int) or 0
     try:
-        if version.status == "draft":
-            service.update_draft(
-                session=session,
-                actor=current_actor(),
-                version_id=version.id,
-                data=data,
-                lock_version=lock,
-                base_text=request.form.get("base_text", ""),
-                change_note=data["change_note"],
-            )
-            target = number
-            flash("Brouillon enregistré.", "success")
-        else:
-            created = service.new_draft_from(
-                session=session,
-                actor=current_actor(),
-                version_id=version.id,
-                data=data,
-                change_note=data["change_note"],
-            )
-            target = created.number
-            flash(f"Nouvelle version {created.number} créée en brouillon.", "success")
-    except ValidationError as exc:
-        session.rollback()
+        version, created = service.save_version(
+            session=session,
+            actor=current_actor(),
+            key=key,
+            number=number,
+            data=data,
+            lock_version=lock,
+            base_text=request.form.get("base_text", ""),
+            change_note=data["change_note"],
+        )
+    except (ValidationError, Conflict) as exc:
+        # The save wrote nothing; show the form again as the user left it.
+        page = service.edit_form(session=session, key=key, number=number)
+        form = {**data, "family": page["clause"].family, "name": key.split(".", 1)[1]}
+        if isinstance(exc, Conflict):
+            return _edit_page(page, status=409, error=exc.message, conflict=exc.changes, form=form)
         return _edit_page(
-            clause,
-            version,
-            {**data, "family": clause.family, "name": key.split(".", 1)[1]},
+            page,
             status=422,
-            errors=exc.fields,
             error=exc.message,
+            form=form,
+            errors=exc.fields,
             lock_version=lock,
             base_text=request.form.get("base_text") or None,
         )
-    except Conflict as exc:
-        session.rollback()
-        session.refresh(version)
-        form = {**data, "family": clause.family, "name": key.split(".", 1)[1]}
-        return _edit_page(
-            clause, version, form, status=409, error=exc.message, conflict=exc.changes
-        )
-    return redirect(url_for("clauses.show", key=key, version=target))
+    if created:
+        flash(f"Nouvelle version {version.number} créée en brouillon.", "success")
+    else:
+        flash("Brouillon enregistré.", "success")
+    return redirect(url_for("clauses.show", key=key, version=version.number))
 
 
-def _review(key: str, number: int, action: str):
-    session = db_session()
-    _clause, version = service.get_version_by_number(session=session, key=key, number=number)
-    actor, comment = current_actor(), request.form.get("comment", "")
-    try:
-        if action == "submit":
-            service.submit(session=session, actor=actor, version_id=version.id)
-            flash(f"Version {number} soumise à relecture.", "success")
-        elif action == "approve":
-            service.approve(session=session, actor=actor, version_id=version.id, comment=comment)
-            flash(f"Version {number} approuvée.", "success")
-        elif action == "reject":
-            service.reject(session=session, actor=actor, version_id=version.id, comment=comment)
-            flash(f"Version {number} rejetée.", "success")
-        else:
-            replaced_by = request.form.get("replaced_by", type=int)
-            replacement = (
-                service.get_version_by_number(session=session, key=key, number=replaced_by)[1]
-                if replaced_by
-                else None
-            )
-            service.deprecate(
-                session=session,
-                actor=actor,
-                version_id=version.id,
-                replaced_by_id=replacement.id if replacement else None,
-                comment=comment,
-            )
-            flash(f"Version {number} retirée.", "success")
-    except ValidationError as exc:
-        session.rollback()
-        clause, version = service.get_version_by_number(session=session, key=key, number=number)
-        return render(
-            "clauses/show.html",
-            status=422,
-            clause=clause,
-            version=version,
-            versions=service.versions_of(session=session, clause_id=clause.id),
-            blocks=service.render_version(version),
-            variant=None,
-            timeline=service.timeline(session=session, clause_id=clause.id),
-            comparison=None,
-            errors=exc.fields,
-            error=exc.message,
-            failed_action=action,
-            **_choices(),
-        )
-    return redirect(url_for("clauses.show", key=key, version=number))
+REVIEW_MESSAGES = {
+    "submit": "Version {number} soumise à relecture.",
+    "approve": "Version {number} approuvée.",
+    "reject": "Version {number} rejetée.",
+    "deprecate": "Version {number} retirée.",
+}
 
 
 @bp.route(
@@ -289,4 +195,28 @@ def _review(key: str, number: int, action: str):
 )
 @roles_required("legal")
 def review(key: str, number: int, action: str):
-    return _review(key, number, action)
+    session = db_session()
+    try:
+        service.review_version(
+            session=session,
+            actor=current_actor(),
+            key=key,
+            number=number,
+            action=action,
+            comment=request.form.get("comment", ""),
+            replaced_by=request.form.get("replaced_by", type=int),
+        )
+    except ValidationError as exc:
+        # Nothing was written; show the clause page again with the refused form's message.
+        page = service.clause_page(session=session, key=key, number=number)
+        return render(
+            "clauses/show.html",
+            status=422,
+            errors=exc.fields,
+            error=exc.message,
+            failed_action=action,
+            **page,
+            **_choices(),
+        )
+    flash(REVIEW_MESSAGES[action].format(number=number), "success")
+    return redirect(url_for("clauses.show", key=key, version=number))

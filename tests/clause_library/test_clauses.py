@@ -613,3 +613,50 @@ def test_editing_an_approved_version_creates_the_next_draft(
     v1, v2 = version_of(session, key, 1), version_of(session, key, 2)
     assert v1.status == "approved" and "sans délai" not in v1.body
     assert v2.status == "draft" and v2.body.endswith("sans délai.")
+
+
+def test_a_refused_draft_save_keeps_the_form_lock_and_base_text(
+    client, login, session, library, jurists
+):
+    author, _reviewer = jurists
+    synced(session, library, author)
+    key = "reversibilite.plan-de-reversibilite"
+    url = f"/clauses/{key}/versions/1/modifier"
+    login(user=author, password="motdepasse-test")
+    opened = soup(client.get(url))
+    lock = opened.select_one("input[name=lock_version]")["value"]
+    base = opened.select_one("input[name=base_text]")["value"]
+    form = service.form_of(*service.get_version_by_number(session=session, key=key, number=1))
+    response = client.post(
+        url,
+        data={
+            **form,
+            "title": "Titre changé",
+            "body": "Texte avec {{ inconnue }}.",
+            "lock_version": lock,
+            "base_text": base,
+        },
+    )
+    assert response.status_code == 422
+    page = soup(response)
+    assert "non déclarée" in page.select_one("#err-body").get_text()
+    assert page.select_one("#f-title")["value"] == "Titre changé"  # nothing lost
+    assert page.select_one("input[name=lock_version]")["value"] == lock
+    assert page.select_one("input[name=base_text]")["value"] == base
+    assert version_of(session, key).title != "Titre changé"
+
+
+def test_a_refused_deprecation_shows_the_clause_page_with_the_error(
+    client, login, session, library, jurists
+):
+    author, reviewer = jurists
+    synced(session, library, author)
+    key = "reversibilite.plan-de-reversibilite"
+    approve_all(session, author, reviewer, key)
+    login(user=author, password="motdepasse-test")
+    response = client.post(f"/clauses/{key}/versions/1/deprecate", data={"comment": " "})
+    assert response.status_code == 422
+    page = soup(response)
+    assert "remplace" in page.select_one("#err-replaced-by").get_text()
+    assert page.select_one("#version-status").get_text() == "approuvée"
+    assert version_of(session, key).status == "approved"

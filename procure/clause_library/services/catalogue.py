@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.clause_library.services.clause_spec import ClauseSpec
@@ -10,6 +10,21 @@ from procure.clause_library.services.rendering import render_blocks
 from procure.clause_library.services.values import validate_values
 from procure.clause_library.services.vocabulary import CONTENT_FIELDS, FAMILIES
 from procure.core.errors import NotFound
+
+
+def stored_id(record: Clause | ClauseVersion) -> int:
+    """The id of a stored row (a row read from the database, or flushed, always has one)."""
+    if record.id is None:
+        raise ValueError(f"{type(record).__name__} not stored yet: it has no id.")
+    return record.id
+
+
+def clause_of(*, session: Session, version: ClauseVersion) -> Clause:
+    """The clause a version belongs to."""
+    clause = session.get(Clause, version.clause_id)
+    if clause is None:
+        raise NotFound(f"Clause introuvable pour la version {version.id}.")
+    return clause
 
 
 def spec_of(clause: Clause, version: ClauseVersion) -> ClauseSpec:
@@ -40,7 +55,7 @@ def versions_of(*, session: Session, clause_id: int) -> list[ClauseVersion]:
         session.exec(
             select(ClauseVersion)
             .where(ClauseVersion.clause_id == clause_id)
-            .order_by(ClauseVersion.number)
+            .order_by(col(ClauseVersion.number))
         ).all()
     )
 
@@ -50,7 +65,7 @@ def get_version_by_number(
 ) -> tuple[Clause, ClauseVersion]:
     """A clause's version N, or (no N) its latest approved version, else its latest version."""
     clause = get_clause(session=session, key=key)
-    versions = versions_of(session=session, clause_id=clause.id)
+    versions = versions_of(session=session, clause_id=stored_id(clause))
     if number is not None:
         for version in versions:
             if version.number == number:
@@ -68,7 +83,7 @@ def latest_approved(*, session: Session, key: str) -> ClauseVersion | None:
         select(ClauseVersion)
         .join(Clause)
         .where(Clause.key == key, ClauseVersion.status == "approved")
-        .order_by(ClauseVersion.number.desc())
+        .order_by(col(ClauseVersion.number).desc())
     ).first()
 
 
@@ -78,11 +93,11 @@ def approved_library(*, session: Session) -> list[tuple[Clause, ClauseVersion]]:
         select(Clause, ClauseVersion)
         .join(ClauseVersion)
         .where(ClauseVersion.status == "approved")
-        .order_by(Clause.key, ClauseVersion.number)
+        .order_by(col(Clause.key), col(ClauseVersion.number))
     ).all()
     latest: dict[int, tuple[Clause, ClauseVersion]] = {}
     for clause, version in rows:
-        latest[clause.id] = (clause, version)
+        latest[stored_id(clause)] = (clause, version)
     order = {family: i for i, family in enumerate(FAMILIES)}
     return sorted(latest.values(), key=lambda cv: (order.get(cv[0].family, 99), cv[0].key))
 

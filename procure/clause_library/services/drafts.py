@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.clause_library.services.access import require_legal
-from procure.clause_library.services.catalogue import get_version, spec_of
+from procure.clause_library.services.catalogue import clause_of, get_version, spec_of, stored_id
 from procure.clause_library.services.clause_spec import ClauseSpec
 from procure.clause_library.services.diff import word_diff
 from procure.clause_library.services.forms import spec_from_form
@@ -31,11 +31,11 @@ def new_version(
 ) -> ClauseVersion:
     latest = session.exec(
         select(ClauseVersion)
-        .where(ClauseVersion.clause_id == clause.id)
-        .order_by(ClauseVersion.number.desc())
+        .where(col(ClauseVersion.clause_id) == stored_id(clause))
+        .order_by(col(ClauseVersion.number).desc())
     ).first()
     version = ClauseVersion(
-        clause_id=clause.id,
+        clause_id=stored_id(clause),
         number=(latest.number + 1) if latest else 1,
         status="draft",
         content_hash=spec.content_hash(),
@@ -89,7 +89,7 @@ def new_draft_from(
     """A new draft version of an existing clause (the way to change a reviewed version)."""
     require_legal(actor, "modifier une clause")
     base = get_version(session=session, version_id=version_id)
-    clause = session.get(Clause, base.clause_id)
+    clause = clause_of(session=session, version=base)
     spec = spec_from_form({**data, "family": clause.family, "name": clause.key.split(".", 1)[1]})
     version = new_version(
         session,
@@ -118,7 +118,7 @@ def update_draft(
     saved it since `lock_version` was read."""
     require_legal(actor, "modifier une clause")
     version = get_version(session=session, version_id=version_id)
-    clause = session.get(Clause, version.clause_id)
+    clause = clause_of(session=session, version=version)
     if version.status != "draft":
         raise Conflict(
             f"La version {version.number} est {STATUS_LABELS[version.status]} : elle ne peut plus "

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import yaml
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from procure.clause_library.models import Clause
-from procure.clause_library.services.catalogue import get_version, spec_of, versions_of
+from procure.clause_library.services.catalogue import (
+    clause_of,
+    get_version,
+    spec_of,
+    versions_of,
+)
 from procure.clause_library.services.clause_spec import ClauseSpec
 from procure.clause_library.services.diff import word_diff
 from procure.core.errors import ValidationError
@@ -30,8 +34,11 @@ def timeline(*, session: Session, clause_id: int) -> list[dict]:
         return []
     events = session.exec(
         select(AuditEvent)
-        .where(AuditEvent.record_type == "clause_version", AuditEvent.record_id.in_(list(versions)))
-        .order_by(AuditEvent.id)
+        .where(
+            AuditEvent.record_type == "clause_version",
+            col(AuditEvent.record_id).in_(list(versions)),
+        )
+        .order_by(col(AuditEvent.id))
     ).all()
     names = {u.id: u.display_name for u in session.exec(select(User)).all()} if events else {}
     return [
@@ -55,7 +62,7 @@ def compare(*, session: Session, a_id: int, b_id: int) -> dict:
     )
     if a.clause_id != b.clause_id:
         raise ValidationError("Les deux versions comparées doivent appartenir à la même clause.")
-    clause = session.get(Clause, a.clause_id)
+    clause = clause_of(session=session, version=a)
     spec_a, spec_b = spec_of(clause, a), spec_of(clause, b)
 
     def header(spec: ClauseSpec) -> str:

@@ -11,6 +11,7 @@ from procure.clause_library.services.catalogue import (
     get_version_by_number,
     render_version,
     spec_of,
+    stored_id,
     versions_of,
 )
 from procure.clause_library.services.drafts import new_draft_from, update_draft
@@ -41,10 +42,10 @@ def clause_page(
     return {
         "clause": clause,
         "version": version,
-        "versions": versions_of(session=session, clause_id=clause.id),
+        "versions": versions_of(session=session, clause_id=stored_id(clause)),
         "blocks": render_version(version, variant),
         "variant": variant,
-        "timeline": timeline(session=session, clause_id=clause.id),
+        "timeline": timeline(session=session, clause_id=stored_id(clause)),
         "comparison": compare(session=session, a_id=a_id, b_id=b_id) if a_id and b_id else None,
     }
 
@@ -98,7 +99,7 @@ def save_version(
             saved = update_draft(
                 session=session,
                 actor=actor,
-                version_id=version.id,
+                version_id=stored_id(version),
                 data=data,
                 lock_version=lock_version,
                 base_text=base_text,
@@ -108,7 +109,7 @@ def save_version(
         created = new_draft_from(
             session=session,
             actor=actor,
-            version_id=version.id,
+            version_id=stored_id(version),
             data=data,
             change_note=change_note,
         )
@@ -135,11 +136,15 @@ def review_version(
     try:
         _clause, version = get_version_by_number(session=session, key=key, number=number)
         if action == "submit":
-            return submit(session=session, actor=actor, version_id=version.id)
+            return submit(session=session, actor=actor, version_id=stored_id(version))
         if action == "approve":
-            return approve(session=session, actor=actor, version_id=version.id, comment=comment)
+            return approve(
+                session=session, actor=actor, version_id=stored_id(version), comment=comment
+            )
         if action == "reject":
-            return reject(session=session, actor=actor, version_id=version.id, comment=comment)
+            return reject(
+                session=session, actor=actor, version_id=stored_id(version), comment=comment
+            )
         replacement = (
             get_version_by_number(session=session, key=key, number=replaced_by)[1]
             if replaced_by
@@ -148,8 +153,8 @@ def review_version(
         return deprecate(
             session=session,
             actor=actor,
-            version_id=version.id,
-            replaced_by_id=replacement.id if replacement else None,
+            version_id=stored_id(version),
+            replaced_by_id=stored_id(replacement) if replacement else None,
             comment=comment,
         )
     except DomainError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.core.models import User
@@ -14,8 +14,8 @@ def pending_work(*, session: Session, user: User) -> list[dict]:
     rows = session.exec(
         select(Clause, ClauseVersion)
         .join(ClauseVersion)
-        .where(ClauseVersion.status.in_(("draft", "in_review")))
-        .order_by(Clause.key, ClauseVersion.number)
+        .where(col(ClauseVersion.status).in_(("draft", "in_review")))
+        .order_by(col(Clause.key), col(ClauseVersion.number))
     ).all()
     review = [
         {

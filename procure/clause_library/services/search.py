@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from procure.clause_library.models import Clause, ClauseVersion
+from procure.clause_library.services.catalogue import stored_id
 from procure.clause_library.services.clause_spec import ClauseSpec
 from procure.clause_library.services.vocabulary import FAMILIES, PLACEHOLDER_RE
 
@@ -112,13 +113,15 @@ def list_library(
     """Every clause with its latest version, filtered and, with `q`, ranked by French full-text
     relevance (stems, accents ignored, typos tolerated, last word as a prefix while typing)."""
     rows = session.exec(
-        select(Clause, ClauseVersion).join(ClauseVersion).order_by(Clause.key, ClauseVersion.number)
+        select(Clause, ClauseVersion)
+        .join(ClauseVersion)
+        .order_by(col(Clause.key), col(ClauseVersion.number))
     ).all()
     by_clause: dict[int, LibraryRow] = {}
     for clause, version in rows:
-        row = by_clause.get(clause.id)
+        row = by_clause.get(stored_id(clause))
         if row is None:
-            row = by_clause[clause.id] = LibraryRow(clause, version, None)
+            row = by_clause[stored_id(clause)] = LibraryRow(clause, version, None)
         row.version = version
         if version.status == "approved":
             row.approved = version

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.clause_library.services.access import require_legal
-from procure.clause_library.services.catalogue import approved_library, spec_of
+from procure.clause_library.services.catalogue import approved_library, spec_of, stored_id
 from procure.clause_library.services.clause_format import parse_clause_text
 from procure.clause_library.services.clause_spec import ClauseFormatError, ClauseSpec
 from procure.clause_library.services.drafts import new_version
@@ -106,7 +106,8 @@ def _store_spec(
         session.flush()
     known = session.exec(
         select(ClauseVersion.id).where(
-            ClauseVersion.clause_id == clause.id, ClauseVersion.content_hash == spec.content_hash()
+            col(ClauseVersion.clause_id) == stored_id(clause),
+            ClauseVersion.content_hash == spec.content_hash(),
         )
     ).first()
     if known is not None:

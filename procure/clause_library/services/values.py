@@ -66,9 +66,9 @@ def coerce_value(var: dict, value: Any) -> Any:
         if not isinstance(value, date):
             raise ValueError(f"« {value} » n'est pas une date (écrivez JJ/MM/AAAA).")
     elif vtype == "choice":
-        text = str(value).strip() if not isinstance(value, dict | list) else None
+        given = str(value).strip().lower() if not isinstance(value, dict | list) else None
         choices = var.get("choices") or []
-        match = next((c for c in choices if text is not None and c.lower() == text.lower()), None)
+        match = next((c for c in choices if c.lower() == given), None)
         if match is None:
             raise ValueError(f"« {value} » n'est pas un des choix permis ({', '.join(choices)}).")
         value = match

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.clause_library.services.access import four_eyes, require_legal
-from procure.clause_library.services.catalogue import get_version
+from procure.clause_library.services.catalogue import clause_of, get_version
 from procure.core import audit
 from procure.core.audit import Actor
 from procure.core.errors import Conflict, ValidationError
@@ -23,7 +23,7 @@ def _transition(
             f"Impossible de {what} la version {version.number} : elle est "
             f"{STATUS_LABELS.get(version.status, version.status)}."
         )
-    return session.get(Clause, version.clause_id), version
+    return clause_of(session=session, version=version), version
 
 
 def submit(*, session: Session, actor: Actor, version_id: int) -> ClauseVersion:
