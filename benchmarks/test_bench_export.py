@@ -19,6 +19,7 @@ from procure.clause_library.clausefile import parse_clause_text
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.core.audit import Actor
 from procure.core.db import make_engine
+from procure.documents.store import DocumentStore
 from procure.tenders import services as svc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,7 +153,7 @@ def test_bench_full_export(benchmark, setup, fmt):
             tender_id=setup["tender"].id,
             piece="CCAP",
             fmt=fmt,
-            path=setup["tmp"] / f"export.{fmt}",
+            store=DocumentStore(setup["tmp"] / "exports"),
         )
 
     benchmark.pedantic(run, rounds=15, warmup_rounds=2)

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from huey import RedisHuey, SqliteHuey
 from sqlalchemy.engine import Engine
@@ -25,6 +25,10 @@ from procure.core.audit import Actor
 from procure.core.db import session_scope
 from procure.core.errors import DomainError, NotFound
 from procure.core.models import Job, utcnow
+
+if TYPE_CHECKING:
+    from procure.core.model_provider import ModelProvider
+    from procure.documents.store import DocumentStore
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +41,8 @@ HANDLERS: dict[str, Handler] = {}
 class Resources:
     """What a job may use of the app: built once by the app factory and shared."""
 
-    model: Any = None  # procure.core.model_provider.ModelProvider
-    documents: Any = None  # procure.documents.store.DocumentStore
+    model: ModelProvider | None = None
+    documents: DocumentStore | None = None
     settings: dict[str, Any] = field(default_factory=dict)
 
 

@@ -16,4 +16,7 @@ STATUS_LABELS = {
     "locked": "verrouillée",
     "open": "ouverte",
     "submitted": "soumise",
+    "proposed": "proposée",
+    "merged": "fusionnée",
+    "undone": "annulée",
 }

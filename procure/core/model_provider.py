@@ -86,7 +86,9 @@ class ModelProvider:
                         model: LocalModel | RemoteModel = RemoteModel(self.url, self.name)
                     else:
                         path = (
-                            Path(self.path) if self.path else assemble_default_model(self.models_dir)
+                            Path(self.path)
+                            if self.path
+                            else assemble_default_model(self.models_dir)
                         )
                         model = LocalModel(path, n_threads=self.threads)
                 except _MODEL_FAILURES as exc:

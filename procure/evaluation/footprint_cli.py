@@ -10,25 +10,10 @@ from flask.cli import AppGroup
 from sqlmodel import select
 
 from procure.core.errors import NotFound, ValidationError
-from procure.core.formatting import NumberError, format_number, parse_number
+from procure.core.formatting import format_number
 from procure.evaluation import footprint as fp
 from procure.tenders.models import Tender
-from procure.web.cli_support import cli_session, domain_errors, echo_json
-
-
-class FrenchInteger(click.ParamType):
-    """A whole number typed in French ("1 000 000", with any kind of space)."""
-
-    name = "entier"
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> int:
-        try:
-            return int(parse_number(value, integer=True))
-        except NumberError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-FRENCH_INT = FrenchInteger()
+from procure.web.cli_support import FRENCH_INT, cli_session, domain_errors, echo_json
 
 
 @click.group(

@@ -14,7 +14,7 @@ from procure.web.security import current_actor, roles_required
 from procure.web.session import db_session
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
-ROLES = ("evaluator", "buyer", "admin")
+ROLES = ("evaluator", "buyer")  # admins have no access to evaluations (one tender policy)
 
 
 @bp.route("/")
@@ -54,7 +54,7 @@ def tender(tender_id: int):
 
 
 @bp.route("/<int:tender_id>/offers", methods=["POST"])
-@roles_required("buyer", "admin")
+@roles_required("buyer")
 def offer_add(tender_id: int):
     f = request.form
     try:
@@ -119,7 +119,7 @@ def offer(offer_id: int):
 
 
 @bp.route("/offers/<int:offer_id>/declaration", methods=["POST"])
-@roles_required("buyer", "admin")
+@roles_required("buyer")
 def declaration_save(offer_id: int):
     data = {name: request.form.get(name, "") for name in fp.FIELDS}
     try:
@@ -137,7 +137,7 @@ def declaration_save(offer_id: int):
 
 
 @bp.route("/offers/<int:offer_id>/declaration/import", methods=["POST"])
-@roles_required("buyer", "admin")
+@roles_required("buyer")
 def declaration_import(offer_id: int):
     upload = request.files.get("file")
     try:
@@ -166,7 +166,7 @@ def declaration_import(offer_id: int):
 
 
 @bp.route("/<int:tender_id>/evaluators", methods=["POST"])
-@roles_required("buyer", "admin")
+@roles_required("buyer")
 def evaluators_assign(tender_id: int):
     ids = request.form.getlist("evaluators", type=int)
     lead = request.form.get("lead", type=int)

@@ -10,10 +10,17 @@ from flask.cli import AppGroup, with_appcontext
 
 from procure.core import jobs
 from procure.core.errors import DomainError, ValidationError
-from procure.core.formatting import NumberError, format_number, parse_number
+from procure.core.formatting import format_number
 from procure.suppliers import services as svc
 from procure.web import cli_support as common
-from procure.web.cli_support import as_option, cli_session, domain_errors, echo_json, resolve_actor
+from procure.web.cli_support import (
+    FRENCH_INT,
+    as_option,
+    cli_session,
+    domain_errors,
+    echo_json,
+    resolve_actor,
+)
 from sourcing.ingest import FORMATS
 
 
@@ -36,21 +43,6 @@ def _run_job(*, actor, kind: str, params: dict, label: str, bar: str | None) -> 
     if job.status != "done":
         raise DomainError(job.message or "La tâche a échoué.")
     return job.result
-
-
-class FrenchCount(click.ParamType):
-    """A whole number typed in French ("1 000" with any kind of space), read by the one parser."""
-
-    name = "nombre"
-
-    def convert(self, value, param, ctx):
-        try:
-            return int(parse_number(value, integer=True))
-        except NumberError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-COUNT = FrenchCount()
 
 
 @click.group(
@@ -100,7 +92,7 @@ def import_(path: Path, fmt: str, as_json: bool, as_email: str | None):
 @suppliers.command("match", help="Fournisseurs connus dont le nom ressemble à NAME, avec un score.")
 @click.argument("name")
 @click.option("--departement", default="", help="Département, pour départager (ex. 75).")
-@click.option("--limit", default=10, show_default=True, type=COUNT)
+@click.option("--limit", default=10, show_default=True, type=FRENCH_INT)
 @click.option("--json", "as_json", is_flag=True)
 @domain_errors
 def match(name: str, departement: str, limit: int, as_json: bool):
@@ -201,9 +193,9 @@ def sourcing() -> None:
 @click.option(
     "--certification", "certifications", multiple=True, help="Certification voulue (répétable)."
 )
-@click.option("--limit", default=10, show_default=True, type=COUNT)
+@click.option("--limit", default=10, show_default=True, type=FRENCH_INT)
 @click.option(
-    "--judge", default=0, type=COUNT, help="Faire juger les K premiers par le modèle local."
+    "--judge", default=0, type=FRENCH_INT, help="Faire juger les K premiers par le modèle local."
 )
 @click.option("--json", "as_json", is_flag=True)
 @as_option
@@ -292,9 +284,13 @@ def shortlist(search_id, suppliers_, title, csv_path, docx_path, as_email):
 )
 @click.option("--decp", "decp_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
-    "--holdout", default=200, show_default=True, type=COUNT, help="Nombre de marchés mis de côté."
+    "--holdout",
+    default=200,
+    show_default=True,
+    type=FRENCH_INT,
+    help="Nombre de marchés mis de côté.",
 )
-@click.option("--seed", default=1, show_default=True, type=COUNT)
+@click.option("--seed", default=1, show_default=True, type=FRENCH_INT)
 @click.option("--json", "as_json", is_flag=True)
 @domain_errors
 def evaluate(decp_path, holdout, seed, as_json):

@@ -78,7 +78,7 @@ def _page(tender_id: int, *, status: int = 200, **extra):
 
 
 @bp.route("/")
-@roles_required("buyer", "admin")
+@roles_required("buyer")
 def index():
     tenders = svc.list_tenders(session=db_session(), actor=current_actor())
     return render(
@@ -90,7 +90,7 @@ def index():
 
 
 @bp.route("/rules")
-@roles_required("buyer", "legal", "admin")
+@roles_required("buyer", "legal")
 def rules_page():
     return render(
         "tenders/rules.html",
@@ -101,7 +101,7 @@ def rules_page():
 
 
 @bp.route("/cpv")
-@roles_required("buyer", "admin")
+@roles_required("buyer")
 def cpv_search():
     q = (request.args.get("q") or request.args.get("cpv_q") or "").strip()
     results = svc.search_cpv(q) if q else []
@@ -152,7 +152,7 @@ def new():
 
 
 @bp.route("/<int:tender_id>")
-@roles_required("buyer", "admin")
+@roles_required("buyer")
 def show(tender_id: int):
     return _page(tender_id)
 
@@ -287,7 +287,7 @@ def _posted_values() -> tuple[str | None, dict]:
 
 
 @bp.route("/<int:tender_id>/clauses/<int:link_id>", methods=["GET", "POST"])
-@roles_required("buyer", "admin")
+@roles_required("buyer")
 def clause(tender_id: int, link_id: int):
     session, actor = db_session(), current_actor()
     ids = {"session": session, "actor": actor, "tender_id": tender_id, "link_id": link_id}
@@ -314,7 +314,7 @@ def clause(tender_id: int, link_id: int):
 
 
 @bp.route("/<int:tender_id>/clauses/<int:link_id>/preview", methods=["POST"])
-@roles_required("buyer", "admin")
+@roles_required("buyer")
 def clause_preview(tender_id: int, link_id: int):
     variant, values = _posted_values()
     page = svc.clause_page(
@@ -358,7 +358,7 @@ def clause_upgrade(tender_id: int, link_id: int):
 
 
 @bp.route("/<int:tender_id>/check")
-@roles_required("buyer", "admin")
+@roles_required("buyer")
 def check(tender_id: int):
     tender, findings = svc.check_tender(
         session=db_session(), actor=current_actor(), tender_id=tender_id
@@ -397,7 +397,7 @@ def export(tender_id: int):
 
 
 @bp.route("/<int:tender_id>/documents/<int:document_id>")
-@roles_required("buyer", "admin")
+@roles_required("buyer")
 def document(tender_id: int, document_id: int):
     doc = svc.get_document(
         session=db_session(), actor=current_actor(), tender_id=tender_id, document_id=document_id

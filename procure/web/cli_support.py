@@ -17,6 +17,7 @@ from tqdm import tqdm
 from procure.core.audit import Actor
 from procure.core.db import session_scope
 from procure.core.errors import DomainError
+from procure.core.formatting import NumberError, parse_number
 
 
 def engine():
@@ -94,3 +95,18 @@ def progress_bar(desc: str) -> tuple[Callable[[int, int, str], None], Callable[[
 def resources():
     """The app's shared resources (model provider, document store, settings), for inline jobs."""
     return current_app.extensions["procure.resources"]
+
+
+class FrenchInteger(click.ParamType):
+    """A whole number typed in French ("1 000 000", with any kind of space), read by the one parser."""
+
+    name = "entier"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        try:
+            return int(parse_number(value, integer=True))
+        except NumberError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+FRENCH_INT = FrenchInteger()

@@ -16,6 +16,7 @@ ERROR_TITLES = {
     413: "Fichier trop volumineux",
     422: "Données invalides",
     500: "Erreur interne",
+    503: "Service indisponible",
 }
 ERROR_TEXTS = {
     400: "La requête n'a pas pu être traitée.",
@@ -25,6 +26,7 @@ ERROR_TEXTS = {
     405: "Cette action n'est pas permise à cette adresse.",
     413: "Le fichier envoyé dépasse la taille autorisée.",
     500: "Une erreur inattendue s'est produite ; elle a été consignée.",
+    503: "Le service est momentanément indisponible ; réessayez dans quelques instants.",
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from procure.core.errors import ModelUnavailable
 from procure.core.jobs import Resources
 
 
@@ -31,6 +32,8 @@ def model_info(model: SourcingModel) -> dict[str, str]:
 
 def app_model(resources: Resources) -> SourcingModel:
     """The app's configured model, for a job handler (never rebuilt from the job's parameters)."""
+    if resources.model is None:
+        raise ModelUnavailable("Aucun modèle n'est configuré pour cette tâche.")
     model: SourcingModel = resources.model.get()
     return model
 
