@@ -136,32 +136,31 @@ def _review_command(name: str, help_text: str):
     return decorator
 
 
-@_review_command("submit", "Soumettre un brouillon à relecture.")
-def submit(key, number, as_email):
+def _review(key: str, number: int, as_email: str | None, action: str, **options) -> None:
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "legal")
-        _clause, version = _find(session, key, number)
-        service.submit(session=session, actor=actor, version_id=version.id)
+        service.review_version(
+            session=session, actor=actor, key=key, number=number, action=action, **options
+        )
+
+
+@_review_command("submit", "Soumettre un brouillon à relecture.")
+def submit(key, number, as_email):
+    _review(key, number, as_email, "submit")
     click.echo(f"{key} v{number} soumise à relecture.")
 
 
 @_review_command("approve", "Approuver une version en relecture (un autre juriste que l'auteur).")
 @click.option("--comment", default="", help="Commentaire.")
 def approve(key, number, as_email, comment):
-    with cli_session() as session:
-        actor = resolve_actor(session, as_email, "legal")
-        _clause, version = _find(session, key, number)
-        service.approve(session=session, actor=actor, version_id=version.id, comment=comment)
+    _review(key, number, as_email, "approve", comment=comment)
     click.echo(f"{key} v{number} approuvée.")
 
 
 @_review_command("reject", "Rejeter une version en relecture (commentaire obligatoire).")
 @click.option("--comment", default="", help="Motif du rejet (obligatoire).")
 def reject(key, number, as_email, comment):
-    with cli_session() as session:
-        actor = resolve_actor(session, as_email, "legal")
-        _clause, version = _find(session, key, number)
-        service.reject(session=session, actor=actor, version_id=version.id, comment=comment)
+    _review(key, number, as_email, "reject", comment=comment)
     click.echo(f"{key} v{number} rejetée.")
 
 
@@ -175,17 +174,7 @@ def reject(key, number, as_email, comment):
 )
 @click.option("--comment", default="", help="Motif (obligatoire sans remplacement).")
 def deprecate(key, number, as_email, replaced_by, comment):
-    with cli_session() as session:
-        actor = resolve_actor(session, as_email, "legal")
-        _clause, version = _find(session, key, number)
-        replacement_id = _find(session, key, replaced_by)[1].id if replaced_by else None
-        service.deprecate(
-            session=session,
-            actor=actor,
-            version_id=version.id,
-            replaced_by_id=replacement_id,
-            comment=comment,
-        )
+    _review(key, number, as_email, "deprecate", comment=comment, replaced_by=replaced_by)
     click.echo(
         f"{key} v{number} retirée"
         + (f", remplacée par la version {replaced_by}." if replaced_by else ".")

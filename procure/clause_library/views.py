@@ -67,21 +67,10 @@ def create():
             data=data,
             change_note=request.form.get("change_note", ""),
         )
-    except ValidationError as exc:
+    except (ValidationError, Conflict) as exc:
         return render(
             "clauses/edit.html",
-            status=422,
-            form=data,
-            errors=exc.fields,
-            error=exc.message,
-            clause=None,
-            version=None,
-            **_choices(),
-        )
-    except Conflict as exc:
-        return render(
-            "clauses/edit.html",
-            status=409,
+            status=409 if isinstance(exc, Conflict) else 422,
             form=data,
             errors=exc.fields,
             error=exc.message,

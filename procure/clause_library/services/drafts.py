@@ -10,9 +10,9 @@ from procure.clause_library.services.catalogue import clause_of, get_version, sp
 from procure.clause_library.services.clause_spec import ClauseSpec
 from procure.clause_library.services.diff import word_diff
 from procure.clause_library.services.forms import spec_from_form
+from procure.clause_library.services.history import record_version_event
 from procure.clause_library.services.search import search_text
 from procure.clause_library.services.vocabulary import CONTENT_FIELDS
-from procure.core import audit
 from procure.core.audit import Actor
 from procure.core.errors import Conflict
 from procure.core.labels import STATUS_LABELS
@@ -46,18 +46,14 @@ def new_version(
     )
     session.add(version)
     session.flush()
-    audit.record(
+    record_version_event(
         session,
         actor,
         action,
-        record_type="clause_version",
-        record_id=version.id,
-        details={
-            "key": clause.key,
-            "number": version.number,
-            "content_hash": version.content_hash,
-            **(details or {}),
-        },
+        clause,
+        version,
+        content_hash=version.content_hash,
+        **(details or {}),
     )
     return version
 
@@ -148,18 +144,14 @@ def update_draft(
     version.lock_version += 1
     version.updated_by_id, version.updated_at = actor.user_id, utcnow()
     session.add(version)
-    audit.record(
+    record_version_event(
         session,
         actor,
         "clause.update",
-        record_type="clause_version",
-        record_id=version.id,
-        details={
-            "key": clause.key,
-            "number": version.number,
-            "content_hash": version.content_hash,
-            "lock_version": version.lock_version,
-        },
+        clause,
+        version,
+        content_hash=version.content_hash,
+        lock_version=version.lock_version,
     )
     session.commit()
     return version

@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 from sqlmodel import Session, col, select
 
+from procure.clause_library.models import Clause, ClauseVersion
 from procure.clause_library.services.catalogue import (
     clause_of,
     get_version,
@@ -13,6 +14,8 @@ from procure.clause_library.services.catalogue import (
 )
 from procure.clause_library.services.clause_spec import ClauseSpec
 from procure.clause_library.services.diff import word_diff
+from procure.core import audit
+from procure.core.audit import Actor
 from procure.core.errors import ValidationError
 from procure.core.models import AuditEvent, User
 
@@ -25,6 +28,26 @@ ACTION_LABELS = {
     "clause.reject": "a rejeté",
     "clause.deprecate": "a retiré",
 }
+
+
+def record_version_event(
+    session: Session,
+    actor: Actor,
+    action: str,
+    clause: Clause,
+    version: ClauseVersion,
+    **details: object,
+) -> None:
+    """Write the audit event of `action` on a clause version (in the caller's transaction):
+    the timeline reads these back."""
+    audit.record(
+        session,
+        actor,
+        action,
+        record_type="clause_version",
+        record_id=version.id,
+        details={"key": clause.key, "number": version.number, **details},
+    )
 
 
 def timeline(*, session: Session, clause_id: int) -> list[dict]:

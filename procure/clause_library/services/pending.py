@@ -8,6 +8,16 @@ from procure.clause_library.models import Clause, ClauseVersion
 from procure.core.models import User
 
 
+def _item(clause: Clause, version: ClauseVersion) -> dict:
+    """A panel item linking to the version's page; its badge is the version's status."""
+    return {
+        "label": f"{version.title} (v{version.number})",
+        "endpoint": "clauses.show",
+        "params": {"key": clause.key, "version": version.number},
+        "badge": version.status,
+    }
+
+
 def pending_work(*, session: Session, user: User) -> list[dict]:
     if not user.has_role("legal"):
         return []
@@ -18,25 +28,11 @@ def pending_work(*, session: Session, user: User) -> list[dict]:
         .order_by(col(Clause.key), col(ClauseVersion.number))
     ).all()
     review = [
-        {
-            "label": f"{v.title} (v{v.number})",
-            "endpoint": "clauses.show",
-            "params": {"key": c.key, "version": v.number},
-            "badge": "in_review",
-        }
+        _item(c, v)
         for c, v in rows
         if v.status == "in_review" and user.id not in (v.author_id, v.updated_by_id)
     ]
-    drafts = [
-        {
-            "label": f"{v.title} (v{v.number})",
-            "endpoint": "clauses.show",
-            "params": {"key": c.key, "version": v.number},
-            "badge": "draft",
-        }
-        for c, v in rows
-        if v.status == "draft" and v.author_id == user.id
-    ]
+    drafts = [_item(c, v) for c, v in rows if v.status == "draft" and v.author_id == user.id]
     return [
         {
             "title": "Clauses à relire",

@@ -7,7 +7,7 @@ from sqlmodel import Session
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.clause_library.services.access import four_eyes, require_legal
 from procure.clause_library.services.catalogue import clause_of, get_version
-from procure.core import audit
+from procure.clause_library.services.history import record_version_event
 from procure.core.audit import Actor
 from procure.core.errors import Conflict, ValidationError
 from procure.core.labels import STATUS_LABELS
@@ -32,14 +32,7 @@ def submit(*, session: Session, actor: Actor, version_id: int) -> ClauseVersion:
     clause, version = _transition(session, version_id, ("draft",), "soumettre")
     version.status, version.submitted_at = "in_review", utcnow()
     session.add(version)
-    audit.record(
-        session,
-        actor,
-        "clause.submit",
-        record_type="clause_version",
-        record_id=version.id,
-        details={"key": clause.key, "number": version.number},
-    )
+    record_version_event(session, actor, "clause.submit", clause, version)
     session.commit()
     return version
 
@@ -52,18 +45,14 @@ def approve(*, session: Session, actor: Actor, version_id: int, comment: str = "
     version.status, version.reviewer_id, version.reviewed_at = "approved", actor.user_id, utcnow()
     version.review_comment = (comment or "").strip()[:2000]
     session.add(version)
-    audit.record(
+    record_version_event(
         session,
         actor,
         "clause.approve",
-        record_type="clause_version",
-        record_id=version.id,
-        details={
-            "key": clause.key,
-            "number": version.number,
-            "content_hash": version.content_hash,
-            "comment": version.review_comment,
-        },
+        clause,
+        version,
+        content_hash=version.content_hash,
+        comment=version.review_comment,
     )
     session.commit()
     return version
@@ -83,14 +72,7 @@ def reject(*, session: Session, actor: Actor, version_id: int, comment: str) -> 
     version.status, version.reviewer_id, version.reviewed_at = "rejected", actor.user_id, utcnow()
     version.review_comment = comment[:2000]
     session.add(version)
-    audit.record(
-        session,
-        actor,
-        "clause.reject",
-        record_type="clause_version",
-        record_id=version.id,
-        details={"key": clause.key, "number": version.number, "comment": comment},
-    )
+    record_version_event(session, actor, "clause.reject", clause, version, comment=comment)
     session.commit()
     return version
 
@@ -132,18 +114,14 @@ def deprecate(
     if comment:
         version.review_comment = comment[:2000]
     session.add(version)
-    audit.record(
+    record_version_event(
         session,
         actor,
         "clause.deprecate",
-        record_type="clause_version",
-        record_id=version.id,
-        details={
-            "key": clause.key,
-            "number": version.number,
-            "replaced_by_id": version.replaced_by_id,
-            "comment": comment,
-        },
+        clause,
+        version,
+        replaced_by_id=version.replaced_by_id,
+        comment=comment,
     )
     session.commit()
     return version
