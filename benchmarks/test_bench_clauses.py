@@ -12,8 +12,8 @@ import procure.schema  # noqa: F401
 from procure.accounts.demo import ensure_users
 from procure.clause_library import demo as clauses_demo
 from procure.clause_library import services as service
-from procure.clause_library.clausefile import parse_clause_text
 from procure.clause_library.models import Clause, ClauseVersion
+from procure.clause_library.services import parse_clause_text
 from procure.core.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent

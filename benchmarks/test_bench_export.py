@@ -15,8 +15,8 @@ from sqlmodel import Session, SQLModel
 
 import procure.documents as documents
 import procure.schema  # noqa: F401
-from procure.clause_library.clausefile import parse_clause_text
 from procure.clause_library.models import Clause, ClauseVersion
+from procure.clause_library.services import parse_clause_text
 from procure.core.audit import Actor
 from procure.core.db import make_engine
 from procure.documents.store import DocumentStore

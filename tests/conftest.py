@@ -20,9 +20,9 @@ from sqlmodel import Session, SQLModel
 import procure.schema  # noqa: F401
 from procure.accounts import services as user_service
 from procure.accounts.demo import DEMO_USERS
+from procure.app import create_app
 from procure.core.audit import Actor
 from procure.core.db import make_engine
-from procure.app import create_app
 
 PG_URL = os.environ.get("PROCURE_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from procure.clause_library.clausefile import parse_clause_text
 from procure.clause_library.models import Clause, ClauseVersion
+from procure.clause_library.services import parse_clause_text
 from procure.core.audit import Actor
 from procure.tenders.models import Tender
 from tests.conftest import CsrfClient

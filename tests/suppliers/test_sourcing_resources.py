@@ -15,8 +15,8 @@ from procure.cli import main
 from procure.core import jobs
 from procure.core.audit import Actor
 from procure.core.models import Job
-from procure.suppliers.cli import COUNT
 from procure.suppliers.services.search import parse_count
+from procure.web.cli_support import FRENCH_INT
 from sourcing.models import Shortlist, SourcingSearch
 from tests.conftest import CsrfClient, soup
 from tests.factories import DATA
@@ -134,7 +134,7 @@ def test_counts_accept_every_kind_of_space(space):
     errors: dict = {}
     assert parse_count(f"1{space}000", default=3, field="k", errors=errors) == 1000
     assert parse_count("", default=3, field="k", errors=errors) == 3 and not errors
-    assert COUNT.convert(f"1{space}000", None, None) == 1000
+    assert FRENCH_INT.convert(f"1{space}000", None, None) == 1000
 
 
 def test_typed_counts_in_the_search_form_and_cli(runner, client, login, session):

@@ -32,13 +32,8 @@ METHODS: dict[str, str] = {
 }
 
 
-_PIECE_LABELS = {
-    "RC": "Règlement de la consultation (RC)",
-    "CCAP": "Cahier des clauses administratives particulières (CCAP)",
-    "CCTP": "Cahier des clauses techniques particulières (CCTP)",
-}
-# The piece codes are the clause library's (one list); the tenders room only names them.
-PIECES: dict[str, str] = {code: _PIECE_LABELS[code] for code in LIBRARY_PIECES}
+# The pieces and their names are the clause library's: one list for both rooms.
+PIECES = LIBRARY_PIECES
 
 
 FORMATS = ("docx", "odt")

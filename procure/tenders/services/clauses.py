@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from procure.clause_library import clausefile as clauselib
+from procure.clause_library import services as library
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.core.audit import Actor
 from procure.core.errors import Conflict, NotFound, ValidationError
@@ -35,7 +35,7 @@ def _json_safe(values: dict) -> dict:
 
 
 def _defaults(version: ClauseVersion) -> dict:
-    clean, _errors = clauselib.validate_values(version.variables, {})
+    clean, _errors = library.validate_values(version.variables, {})
     return _json_safe(clean)
 
 
@@ -72,7 +72,7 @@ class ClauseRow:
 def render_clause(
     version: ClauseVersion, variant: str | None, values: dict
 ) -> list[tuple[str, str]]:
-    return clauselib.render_blocks(
+    return library.render_blocks(
         version.body, version.variables, variant or None, values or {}, variants=version.variants
     )
 
@@ -128,7 +128,7 @@ def pin_clause(
             fields={"variant": "Variante inconnue."},
         )
     if values:
-        clean, errors = clauselib.validate_values(version.variables, values)
+        clean, errors = library.validate_values(version.variables, values)
         bad = {k: v for k, v in errors.items() if k in values}
         if bad:
             raise ValidationError(f"Valeurs invalides pour {clause.key}.", fields=bad)
@@ -290,7 +290,7 @@ def check_values(
     for var in row.version.variables:
         if var["type"] == "boolean" and var["name"] not in values:
             given[var["name"]] = "non"
-    clean, value_errors = clauselib.validate_values(row.version.variables, given)
+    clean, value_errors = library.validate_values(row.version.variables, given)
     errors.update(value_errors)
     return variant if keys else "", _json_safe(clean), errors
 
@@ -359,7 +359,7 @@ def clause_diff(*, row: ClauseRow) -> list[tuple[str, str]]:
     new_variant = (
         row.link.variant if row.link.variant in [v["key"] for v in row.latest.variants] else None
     )
-    return clauselib.word_diff(
+    return library.word_diff(
         _plain(row.blocks()), _plain(render_clause(row.latest, new_variant, new_values))
     )
 
@@ -374,12 +374,12 @@ def _carry_values(old: ClauseVersion, new: ClauseVersion, values: dict) -> tuple
     for var in new.variables:
         name = var["name"]
         if name in old_vars and old_vars[name]["type"] == var["type"] and name in values:
-            clean, errors = clauselib.validate_values([var], {name: values[name]})
+            clean, errors = library.validate_values([var], {name: values[name]})
             if name not in errors:
                 kept[name] = _json_safe(clean)[name]
                 continue
         ask.append(name)
-        clean, _ = clauselib.validate_values([var], {})
+        clean, _ = library.validate_values([var], {})
         kept[name] = _json_safe(clean)[name]
     return kept, ask
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
 
-from procure.clause_library import clausefile as clauselib
+from procure.clause_library import services as library
 from procure.clause_library.models import ClauseVersion
 from procure.core.audit import Actor
 from procure.core.formatting import format_number
@@ -103,7 +103,7 @@ def check(
                 Finding(
                     "CLAUSE-REQUISE",
                     "error",
-                    f"Aucune clause ne couvre « {clauselib.COVERS.get(subject, subject)} », requise par la règle "
+                    f"Aucune clause ne couvre « {library.COVERS.get(subject, subject)} », requise par la règle "
                     f"{rule.id} ({rule.condition_text()}).",
                     {"target": "library", "subject": subject},
                 )
@@ -129,7 +129,7 @@ def check(
                     {"target": "clause", "link_id": r.link.id},
                 )
             )
-        _clean, errors = clauselib.validate_values(r.version.variables, r.link.values)
+        _clean, errors = library.validate_values(r.version.variables, r.link.values)
         for name, message in errors.items():
             code = "VARIABLE-VIDE" if "obligatoire" in message else "VARIABLE-INVALIDE"
             found.append(

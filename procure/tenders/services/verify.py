@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 import procure.documents as documents
-from procure.clause_library import clausefile as clauselib
+from procure.clause_library import services as library
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.core.audit import Actor
 from procure.core.errors import NotFound
@@ -82,7 +82,7 @@ def verify(*, session: Session, actor: Actor, path: str | Path) -> dict:
                 status, detail = "conforme", "Texte identique à la version épinglée."
             else:
                 status = "modifiee"
-                diff = clauselib.word_diff("\n".join(expected), "\n".join(actual))
+                diff = library.word_diff("\n".join(expected), "\n".join(actual))
                 detail = (
                     "Texte modifié après l'export : "
                     + " ".join(
