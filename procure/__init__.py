@@ -8,4 +8,3 @@ try:
     __version__ = version("procure")
 except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
     __version__ = "0.0.0"
-

@@ -12,7 +12,8 @@ from procure.accounts import services as user_service
 from procure.core.errors import NotFound
 from procure.core.formatting import format_number
 from procure.evaluation import services as ev
-from procure.evaluation.footprint_cli import footprint_group, tender_by_reference
+from procure.evaluation.footprint_cli import footprint_group
+from procure.tenders import services as tenders
 from procure.tenders.models import Tender
 from procure.web.cli_support import (
     as_option,
@@ -52,7 +53,7 @@ tender_arg = click.argument("tender_ref", metavar="REFERENCE")
 @domain_errors
 def offers(tender_ref, as_email, as_json):
     with cli_session() as session:
-        tender = tender_by_reference(session, tender_ref)
+        tender = tenders.tender_by_reference(session=session, reference=tender_ref)
         actor = resolve_actor(session, as_email)
         ev.access(session=session, actor=actor, tender=tender)
         offers = ev.list_offers(session=session, tender_id=tender.id)
@@ -101,7 +102,7 @@ def offer_add(tender_ref, supplier, siren, lot, price, documents, as_email):
         offer = ev.add_offer(
             session=session,
             actor=actor,
-            tender_id=tender_by_reference(session, tender_ref).id,
+            tender_id=tenders.tender_by_reference(session=session, reference=tender_ref).id,
             supplier_name=supplier,
             siren=siren,
             lot=lot,
@@ -124,7 +125,9 @@ def declare(tender_ref, offer, file, as_email, as_json):
     path = Path(file)
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "buyer", "admin")
-        target = _offer(session, tender_by_reference(session, tender_ref), offer)
+        target = _offer(
+            session, tenders.tender_by_reference(session=session, reference=tender_ref), offer
+        )
         decl = ev.import_declaration(
             session=session,
             actor=actor,
@@ -166,7 +169,7 @@ def assign(tender_ref, emails, lead, as_email):
         ev.assign_evaluators(
             session=session,
             actor=actor,
-            tender_id=tender_by_reference(session, tender_ref).id,
+            tender_id=tenders.tender_by_reference(session=session, reference=tender_ref).id,
             user_ids=ids,
             lead_id=lead_user.id if lead_user else None,
         )
@@ -185,7 +188,7 @@ def _score_command(name: str, text_option: str, text_help: str, service, done: s
     def command(tender_ref, offer, criterion, score, text, as_email):
         with cli_session() as session:
             actor = resolve_actor(session, as_email, "evaluator")
-            tender = tender_by_reference(session, tender_ref)
+            tender = tenders.tender_by_reference(session=session, reference=tender_ref)
             target = _offer(session, tender, offer)
             service(
                 session=session,
@@ -219,7 +222,9 @@ def submit(tender_ref, as_email):
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "evaluator")
         ev.submit_scores(
-            session=session, actor=actor, tender_id=tender_by_reference(session, tender_ref).id
+            session=session,
+            actor=actor,
+            tender_id=tenders.tender_by_reference(session=session, reference=tender_ref).id,
         )
     click.echo("Notes soumises.")
 
@@ -236,7 +241,9 @@ def scores(tender_ref, as_email, as_json):
     with cli_session() as session:
         actor = resolve_actor(session, as_email)
         view = ev.overview(
-            session=session, actor=actor, tender_id=tender_by_reference(session, tender_ref).id
+            session=session,
+            actor=actor,
+            tender_id=tenders.tender_by_reference(session=session, reference=tender_ref).id,
         )
         names = {o.id: o.supplier_name for o in view["offers"]}
         data = {
@@ -286,7 +293,11 @@ def scores(tender_ref, as_email, as_json):
 def lock(tender_ref, as_email):
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "evaluator")
-        ev.lock(session=session, actor=actor, tender_id=tender_by_reference(session, tender_ref).id)
+        ev.lock(
+            session=session,
+            actor=actor,
+            tender_id=tenders.tender_by_reference(session=session, reference=tender_ref).id,
+        )
     click.echo("Évaluation verrouillée.")
 
 
@@ -301,7 +312,7 @@ def unlock(tender_ref, reason, as_email):
         ev.unlock(
             session=session,
             actor=actor,
-            tender_id=tender_by_reference(session, tender_ref).id,
+            tender_id=tenders.tender_by_reference(session=session, reference=tender_ref).id,
             reason=reason,
         )
     click.echo("Évaluation déverrouillée.")
@@ -316,7 +327,7 @@ def unlock(tender_ref, reason, as_email):
 @domain_errors
 def ranking(tender_ref, as_email, as_json):
     with cli_session() as session:
-        tender = tender_by_reference(session, tender_ref)
+        tender = tenders.tender_by_reference(session=session, reference=tender_ref)
         ev.access(session=session, actor=resolve_actor(session, as_email), tender=tender)
         rows = [
             {
@@ -353,7 +364,7 @@ def ranking(tender_ref, as_email, as_json):
 @domain_errors
 def report(tender_ref, fmt, output_dir, as_email):
     with cli_session() as session:
-        tender = tender_by_reference(session, tender_ref)
+        tender = tenders.tender_by_reference(session=session, reference=tender_ref)
         actor = resolve_actor(session, as_email)
         doc, path = ev.export_report(
             session=session, actor=actor, tender_id=tender.id, fmt=fmt, store=resources().documents

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 from flask.cli import AppGroup
-from sqlmodel import select
 
-from procure.core.errors import NotFound, ValidationError
+from procure.core.errors import ValidationError
 from procure.core.formatting import format_number
 from procure.evaluation import footprint as fp
-from procure.tenders.models import Tender
+from procure.tenders import services as tenders
 from procure.web.cli_support import FRENCH_INT, cli_session, domain_errors, echo_json
 
 
@@ -45,7 +43,7 @@ def footprint_compute(declaration, requests_per_year, tokens, tender_ref, as_jso
     data = fp.parse_declaration(path.read_text(encoding="utf-8"), path.name)
     if tender_ref:
         with cli_session() as session:
-            tender = tender_by_reference(session, tender_ref)
+            tender = tenders.tender_by_reference(session=session, reference=tender_ref)
             requests_per_year = requests_per_year or tender.requests_per_year
             tokens = tokens or tender.tokens_per_request
     if not requests_per_year or not tokens:
@@ -99,10 +97,3 @@ def footprint_template(fmt, output):
 @footprint_group.command("zones", help="Lister les codes pays (zones de mix électrique EcoLogits).")
 def footprint_zones():
     click.echo(" ".join(fp.known_zones()))
-
-
-def tender_by_reference(session: Any, reference: str) -> Tender:
-    tender = session.exec(select(Tender).where(Tender.reference == reference)).first()
-    if not tender:
-        raise NotFound(f"Marché introuvable : {reference}.")
-    return tender

@@ -9,7 +9,13 @@ tender's `lock_version` (optimistic locking), writes one audit event and commits
 
 from __future__ import annotations
 
-from procure.tenders.services.access import can_access, get_tender, list_tenders
+from procure.tenders.services.access import (
+    can_access,
+    find_by_reference,
+    get_tender,
+    list_tenders,
+    tender_by_reference,
+)
 from procure.tenders.services.choices import (
     CRITERION_KINDS,
     FORMATS,
@@ -107,7 +113,9 @@ __all__ = [
     "form_to_data",
     "get_clause_row",
     "get_document",
+    "find_by_reference",
     "get_tender",
+    "tender_by_reference",
     "has_errors",
     "is_known_cpv",
     "latest_approved",

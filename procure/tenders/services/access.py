@@ -33,6 +33,19 @@ def can_access(session: Session, actor: Actor, tender: Tender) -> bool:
     return actor.has_role("buyer") and bool(org) and org == tender.organisation
 
 
+def find_by_reference(*, session: Session, reference: str) -> Tender | None:
+    """The tender with this reference, or None (no access check: for uniqueness and lookups)."""
+    return session.exec(select(Tender).where(Tender.reference == reference)).first()
+
+
+def tender_by_reference(*, session: Session, reference: str) -> Tender:
+    """The tender with this reference; NotFound in French (the CLI names tenders this way)."""
+    tender = find_by_reference(session=session, reference=reference)
+    if tender is None:
+        raise NotFound(f"Marché introuvable : {reference}.")
+    return tender
+
+
 def get_tender(*, session: Session, actor: Actor, tender_id: int) -> Tender:
     """The tender, if it exists (NotFound) and the actor may open it (Forbidden)."""
     tender = session.get(Tender, tender_id)

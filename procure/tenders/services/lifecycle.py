@@ -13,7 +13,7 @@ from procure.core.audit import Actor
 from procure.core.errors import Conflict, ValidationError
 from procure.tenders import rules
 from procure.tenders.models import Tender, TenderClause
-from procure.tenders.services.access import get_tender, organisation_of
+from procure.tenders.services.access import find_by_reference, get_tender, organisation_of
 from procure.tenders.services.clauses import pin_clause
 from procure.tenders.services.forms import parse_tender_data
 from procure.tenders.services.library import (
@@ -37,7 +37,7 @@ def _next_reference(session: Session) -> str:
 def _create(session: Session, actor: Actor, clean: dict, clauses: list[dict] | None) -> Tender:
     org = organisation_of(session, actor)
     reference = clean.pop("reference") or _next_reference(session)
-    if session.exec(select(Tender).where(Tender.reference == reference)).first():
+    if find_by_reference(session=session, reference=reference):
         raise Conflict(
             f"La référence {reference} est déjà utilisée.",
             fields={"reference": "Référence déjà utilisée."},
@@ -176,7 +176,7 @@ def update_tender(
     clean, errors = parse_tender_data(data)
     reference = clean.pop("reference")
     if reference and reference != tender.reference:
-        if session.exec(select(Tender).where(Tender.reference == reference)).first():
+        if find_by_reference(session=session, reference=reference):
             errors["reference"] = "Référence déjà utilisée."
         else:
             clean["reference"] = reference

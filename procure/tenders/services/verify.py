@@ -12,8 +12,8 @@ from procure.clause_library import services as library
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.core.audit import Actor
 from procure.core.errors import NotFound
-from procure.tenders.models import Tender, TenderDocument
-from procure.tenders.services.access import get_tender
+from procure.tenders.models import TenderDocument
+from procure.tenders.services.access import find_by_reference, get_tender
 from procure.tenders.services.choices import (
     PIECES,
 )
@@ -46,11 +46,7 @@ def verify(*, session: Session, actor: Actor, path: str | Path) -> dict:
             (code for p in paragraphs[:20] for code, label in PIECES.items() if p.strip() == label),
             None,
         )
-        tender = (
-            session.exec(select(Tender).where(Tender.reference == reference)).first()
-            if reference
-            else None
-        )
+        tender = find_by_reference(session=session, reference=reference) if reference else None
         if tender is None:
             raise NotFound(
                 f"Aucun document exporté ne correspond à « {path.name} » (ni par empreinte, ni par "
