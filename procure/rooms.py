@@ -32,8 +32,8 @@ class Room:
 # In the order of the navigation; the demo loads them in this order too (tenders need the
 # approved library, evaluation needs a tender).
 ROOMS: tuple[Room, ...] = (
-    Room("clauses", "clause_library", "Clauses", ("legal", "buyer")),
-    Room("sourcing", "suppliers", "Sourcing", ("sourcing",)),
+    Room("clauses", "clause_library", "Clauses", ("legal", "buyer", "admin")),
+    Room("sourcing", "suppliers", "Sourcing", ("sourcing", "admin")),
     Room("tenders", "tenders", "Marchés", ("buyer",)),
     Room("evaluation", "evaluation", "Évaluation", ("evaluator", "buyer")),
 )
