@@ -220,3 +220,10 @@ def test_logout_needs_a_session_and_works(site):
     assert client.get("/").status_code == 200
     assert client.post("/logout").status_code in (302, 303)
     assert client.get("/").status_code == 302
+
+
+def test_navigation_shows_each_room_to_exactly_the_roles_it_admits():
+    from procure.rooms import ROOMS
+
+    for room in ROOMS:
+        assert set(room.roles) == RULES[(f"{room.key}.index", "GET")], room.key
