@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from flask import (
-    Flask,
-    g,
-    jsonify,  # noqa: F401
-)
+from flask import Flask, g
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
@@ -86,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_views(app: Flask) -> None:
+    """Register every blueprint from the rooms registry, the template globals, the error pages."""
     from procure import __version__, rooms
     from procure.core.models import ROLES
 
