@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from procure.clause_library.models import Clause, ClauseVersion
-from procure.clause_library.services import parse_clause_text
+from procure.clause_library.services import CONTENT_FIELDS, parse_clause_text
 from procure.core.audit import Actor
 from procure.tenders.models import Tender
 from tests.conftest import CsrfClient
@@ -56,21 +56,7 @@ def new_version(session, key: str, **changes) -> ClauseVersion:
         .where(ClauseVersion.clause_id == clause.id)
         .order_by(ClauseVersion.number.desc())
     ).first()
-    data = {
-        k: getattr(old, k)
-        for k in (
-            "title",
-            "piece",
-            "summary",
-            "body",
-            "variables",
-            "variants",
-            "conditions",
-            "covers",
-            "references",
-            "departures",
-        )
-    }
+    data = {k: getattr(old, k) for k in CONTENT_FIELDS}
     data.update(changes)
     version = ClauseVersion(
         clause_id=clause.id,
