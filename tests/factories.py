@@ -113,7 +113,26 @@ GOOD_DECLARATION = {
 }
 
 
+# The evaluation room's tenders: maximum notes per criterion and environmental sub-criteria.
+EVALUATION_CRITERIA = [
+    {"name": "Prix", "kind": "price", "weight": 40, "method": "hyperbolic", "max_score": 20},
+    {"name": "Valeur technique", "kind": "technical", "weight": 45, "method": "", "max_score": 20},
+    {
+        "name": "Environnement",
+        "kind": "environment",
+        "weight": 15,
+        "method": "logarithmique",
+        "max_score": 10,
+        "sub_criteria": [
+            {"name": "Émissions annuelles", "max_score": 7},
+            {"name": "Hébergement", "max_score": 3},
+        ],
+    },
+]
+
+
 def make_tender(session, owner, *, reference="AO-2026-001", **kw) -> Tender:
+    """A tender stored directly, with the evaluation criteria unless told (evaluation tests)."""
     tender = Tender(
         reference=reference,
         title="Assistant conversationnel pour l'accueil des usagers",
@@ -121,7 +140,7 @@ def make_tender(session, owner, *, reference="AO-2026-001", **kw) -> Tender:
         organisation=owner.organisation,
         owner_id=owner.id,
         procedure="AOO",
-        award_criteria=kw.pop("award_criteria", CRITERIA),
+        award_criteria=kw.pop("award_criteria", EVALUATION_CRITERIA),
         requests_per_year=kw.pop("requests_per_year", 1_000_000),
         tokens_per_request=kw.pop("tokens_per_request", 400),
         **kw,

@@ -12,31 +12,8 @@ from procure.core.audit import Actor
 from procure.core.models import AuditEvent
 from procure.evaluation import services as ev
 from procure.evaluation.models import Declaration, EvaluatorScore, FinalScore, Offer
-from tests import factories
 from tests.conftest import soup
-from tests.factories import GOOD_DECLARATION, client_for
-
-CRITERIA = [
-    {"name": "Prix", "kind": "price", "weight": 40, "method": "hyperbolic", "max_score": 20},
-    {"name": "Valeur technique", "kind": "technical", "weight": 45, "method": "", "max_score": 20},
-    {
-        "name": "Environnement",
-        "kind": "environment",
-        "weight": 15,
-        "method": "logarithmique",
-        "max_score": 10,
-        "sub_criteria": [
-            {"name": "Émissions annuelles", "max_score": 7},
-            {"name": "Hébergement", "max_score": 3},
-        ],
-    },
-]
-
-
-def make_tender(session, owner, **kw):
-    """A tender with this room's award criteria (maximum notes, sub-criteria) unless told."""
-    kw.setdefault("award_criteria", CRITERIA)
-    return factories.make_tender(session, owner, **kw)
+from tests.factories import GOOD_DECLARATION, client_for, make_tender
 
 
 def events(session, prefix="evaluation.") -> list[AuditEvent]:

@@ -18,8 +18,7 @@ from procure.documents.store import DocumentStore
 from procure.evaluation import services as ev
 from procure.tenders.models import TenderDocument
 from tests.conftest import soup
-from tests.evaluation.test_evaluation import make_tender
-from tests.factories import GOOD_DECLARATION, client_for
+from tests.factories import GOOD_DECLARATION, client_for, make_tender
 from tests.office import pdf_text, to_pdfs
 
 
