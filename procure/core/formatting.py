@@ -114,13 +114,6 @@ def format_money(amount: float | int | None, *, empty: str = "—") -> str:
     return format_currency(amount, "EUR", locale=LOCALE)
 
 
-def format_percent(value: float | int | None, digits: int = 0, *, empty: str = "—") -> str:
-    """A value already in percent (15 -> "15 %", 12.5 with one digit -> "12,5 %")."""
-    if value is None:
-        return empty
-    return f"{format_number(value, digits)}\u00a0%"
-
-
 def format_date(day: date | datetime | None, *, empty: str = "—") -> str:
     """date(2026, 11, 23) -> "23 novembre 2026"."""
     if day is None:
@@ -149,7 +142,6 @@ def french_list(items: list[str]) -> str:
 JINJA_FILTERS = {
     "number": format_number,
     "money": format_money,
-    "percent": format_percent,
     "date_fr": format_date,
     "datetime_fr": format_datetime,
 }
