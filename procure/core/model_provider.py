@@ -16,7 +16,10 @@ from sourcing.llm import (
     assemble_default_model,
 )
 
-_MODEL_FAILURES = (ModelError, OSError, ValueError, RuntimeError)
+# Loading: llama.cpp refuses a corrupt file with ValueError. Calls: the wrapper's ModelError, or
+# an OSError (network, file); anything else is a bug and must surface as one, not as a 503.
+_LOAD_FAILURES = (ModelError, OSError, ValueError)
+_CALL_FAILURES = (ModelError, OSError)
 
 
 def _unavailable(exc: BaseException) -> ModelUnavailable:
@@ -43,7 +46,7 @@ class GuardedModel:
                 return attr(*args, **kwargs)
             except ModelUnavailable:
                 raise
-            except _MODEL_FAILURES as exc:
+            except _CALL_FAILURES as exc:
                 raise _unavailable(exc) from exc
 
         return call
@@ -91,7 +94,7 @@ class ModelProvider:
                             else assemble_default_model(self.models_dir)
                         )
                         model = LocalModel(path, n_threads=self.threads)
-                except _MODEL_FAILURES as exc:
+                except _LOAD_FAILURES as exc:
                     raise _unavailable(exc) from exc
                 self._model = GuardedModel(model)
             return self._model
