@@ -40,6 +40,7 @@ def load_library(session, keys: set[str] | None = None) -> dict[str, ClauseVersi
             covers=spec.covers,
             references=spec.references,
             departures=spec.departures,
+            depends=spec.depends,
             content_hash=spec.content_hash(),
         )
         session.add(version)

@@ -44,7 +44,8 @@ class ClauseVersion(SQLModel, table=True):
     conditions: dict = JSONField(dict)  # {ai_high_risk: true, ...}
     covers: list = JSONField(list)  # subjects, see docs/clause-format.md
     references: list = JSONField(list)  # [{source, article, note}]
-    departures: list = JSONField(list)  # [{article, text}]
+    departures: list = JSONField(list)  # [{article, text, effect?, variants?}]
+    depends: list = JSONField(list)  # [{subject, note}]: subjects the clause relies on
     change_note: str = Field(default="", max_length=1000)
     content_hash: str = Field(max_length=64, index=True)  # sha256 of the canonical content
     author_id: int | None = Field(default=None, foreign_key="user.id")
@@ -80,6 +81,7 @@ CONTENT_COLUMNS = (
     "covers",
     "references",
     "departures",
+    "depends",
     "content_hash",
     "author_id",
     "created_at",

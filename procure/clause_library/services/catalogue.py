@@ -126,5 +126,6 @@ def version_summary(clause: Clause, version: ClauseVersion) -> dict:
         "covers": version.covers,
         "references": version.references,
         "departures": version.departures,
+        "depends": version.depends,
         "content_hash": version.content_hash,
     }

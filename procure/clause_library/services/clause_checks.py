@@ -9,7 +9,9 @@ import yaml
 
 from procure.clause_library.services.clause_spec import ClauseFormatError
 from procure.clause_library.services.values import coerce_value, is_int, is_number
+from procure.clause_library.services.ccag import articles, check_ref, parse_ref
 from procure.clause_library.services.vocabulary import (
+    DEPARTURE_EFFECTS,
     NAME_RE,
     PLACEHOLDER_RE,
     TEMPLATE_CODE_RE,
@@ -135,14 +137,16 @@ def check_variable(chk: Checker, index: int, raw: Any, names: set[str]) -> dict:
 
     for bound in ("min", "max"):
         if bound in raw:
-            if vtype not in ("integer", "decimal"):
+            if vtype not in ("integer", "decimal", "penalty"):
                 raise chk.fail(
-                    f"« {bound} » n'est permis que pour les types integer et decimal.", *path, bound
+                    f"« {bound} » n'est permis que pour les types integer, decimal et penalty.",
+                    *path,
+                    bound,
                 )
             value = raw[bound]
             if vtype == "integer" and not is_int(value):
                 raise chk.fail("doit être un nombre entier.", *path, bound)
-            if vtype == "decimal" and not is_number(value):
+            if vtype in ("decimal", "penalty") and not is_number(value):
                 raise chk.fail("doit être un nombre.", *path, bound)
             var[bound] = value if vtype == "integer" else float(value)
     if "min" in var and "max" in var and var["min"] > var["max"]:
@@ -213,6 +217,74 @@ def check_list_of_dicts(
                 for f, (req, size) in fields.items()
             }
         )
+    return result
+
+
+def check_departures(chk: Checker, data: dict, variant_keys: set[str]) -> list[dict]:
+    """Departures: a CCAG-TIC article of the 2021 table, a one-line reason, optionally the
+    effect it covers (see DEPARTURE_EFFECTS) and the variants it applies to."""
+    raw = data.get("departures")
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise chk.fail("doit être une liste.", "departures")
+    result = []
+    fields = ("article", "text", "effect", "variants")
+    for index, item in enumerate(raw):
+        path = ("departures", index)
+        if not isinstance(item, dict):
+            raise chk.fail(
+                f"chaque élément doit être un dictionnaire ({', '.join(fields)}).", *path
+            )
+        unknown = sorted(set(item) - set(fields))
+        if unknown:
+            raise chk.fail(
+                f"champ inconnu « {unknown[0]} » (champs permis : {', '.join(fields)}).",
+                *path,
+                unknown[0],
+            )
+        article = chk.text(item, "article", required=True, max_length=60, path=path)
+        problem = check_ref(article)
+        if problem:
+            raise chk.fail(problem, *path, "article")
+        text = chk.text(item, "text", required=True, max_length=300, path=path)
+        if "\n" in text:
+            raise chk.fail("le motif tient en une ligne.", *path, "text")
+        entry: dict[str, Any] = {"article": article, "text": text}
+        effect = chk.text(item, "effect", required=False, max_length=40, path=path)
+        if effect:
+            if effect not in DEPARTURE_EFFECTS:
+                raise chk.fail(
+                    f"effet inconnu « {effect} » (effets permis : {', '.join(DEPARTURE_EFFECTS)}).",
+                    *path,
+                    "effect",
+                )
+            ref = parse_ref(article)
+            allowed = DEPARTURE_EFFECTS[effect][1]
+            if ref is None or not set(ref.numbers) <= set(allowed):
+                chapters = sorted({articles()[n].chapter for n in allowed})
+                raise chk.fail(
+                    f"une dérogation « {effect} » porte sur "
+                    + (
+                        f"l'article {allowed[0]}"
+                        if len(allowed) == 1
+                        else f"un article du chapitre {chapters[0]} (art. {allowed[0]} à {allowed[-1]})"
+                    )
+                    + f" du CCAG-TIC, pas sur « {article} ».",
+                    *path,
+                    "article",
+                )
+            entry["effect"] = effect
+        variants = item.get("variants")
+        if variants is not None:
+            if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+                raise chk.fail("doit être une liste de clés de variantes.", *path, "variants")
+            for key in variants:
+                if key not in variant_keys:
+                    raise chk.fail(f"variante « {key} » non déclarée.", *path, "variants")
+            if variants:
+                entry["variants"] = list(variants)
+        result.append(entry)
     return result
 
 

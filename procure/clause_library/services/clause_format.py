@@ -12,10 +12,12 @@ from pathlib import PurePath
 
 import yaml
 
+from procure.clause_library.services.ccag import OBSOLETE_RE, check_ref
 from procure.clause_library.services.clause_checks import (
     Checker,
     Locator,
     check_body,
+    check_departures,
     check_list_of_dicts,
     check_variable,
     find_duplicate_keys,
@@ -52,6 +54,19 @@ def _split_front_matter(text: str, filename: str) -> tuple[str, str, int]:
     raise ClauseFormatError(
         "l'en-tête YAML n'est pas fermé par une ligne « --- ».", file=filename, line=1
     )
+
+
+def is_ccag_source(source: str) -> bool:
+    return "CCAG" in (source or "").upper()
+
+
+def _obsolete(note: str) -> str | None:
+    if OBSOLETE_RE.search(note or ""):
+        return (
+            "la note cite le CCAG-TIC de 2009 (chapitre 5 ou options A et B) : en 2021, "
+            "l'utilisation des résultats est le chapitre 7 (art. 43 à 46), à régime unique."
+        )
+    return None
 
 
 def parse_clause_text(text: str, *, filename: str) -> ClauseSpec:
@@ -192,9 +207,32 @@ def parse_clause_text(text: str, *, filename: str) -> ClauseSpec:
         "references",
         {"source": (True, 200), "article": (False, 200), "note": (False, 1000)},
     )
-    departures = check_list_of_dicts(
-        chk, data, "departures", {"article": (True, 200), "text": (True, 2000)}
+    for index, ref in enumerate(references):
+        if is_ccag_source(ref["source"]):
+            problem = (
+                check_ref(ref["article"]) if ref["article"] else None
+            ) or _obsolete(ref["note"])
+            if problem:
+                raise chk.fail(problem, "references", index, "article")
+    departures = check_departures(chk, data, seen)
+    depends = check_list_of_dicts(
+        chk, data, "depends", {"subject": (True, 60), "note": (False, 300)}
     )
+    for index, dep in enumerate(depends):
+        if dep["subject"] not in COVERS:
+            raise chk.fail(
+                f"sujet inconnu « {dep['subject']} » (voir le vocabulaire de docs/clause-format.md).",
+                "depends",
+                index,
+                "subject",
+            )
+        if dep["subject"] in covers:
+            raise chk.fail(
+                f"la clause couvre déjà « {dep['subject']} » : elle ne peut pas en dépendre.",
+                "depends",
+                index,
+                "subject",
+            )
 
     body = check_body(chk, body, body_line, names, seen)
     return ClauseSpec(
@@ -209,5 +247,6 @@ def parse_clause_text(text: str, *, filename: str) -> ClauseSpec:
         variants=variants,
         references=references,
         departures=departures,
+        depends=depends,
         body=body,
     )

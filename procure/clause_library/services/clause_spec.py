@@ -38,6 +38,7 @@ class ClauseSpec:
     variants: list[dict] = field(default_factory=list)
     references: list[dict] = field(default_factory=list)
     departures: list[dict] = field(default_factory=list)
+    depends: list[dict] = field(default_factory=list)
     body: str = ""
 
     @property

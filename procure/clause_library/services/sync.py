@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.clause_library.services.access import require_legal
 from procure.clause_library.services.catalogue import approved_library, spec_of, stored_id
-from procure.clause_library.services.clause_format import parse_clause_text
 from procure.clause_library.services.clause_spec import ClauseFormatError, ClauseSpec
 from procure.clause_library.services.drafts import new_version
+from procure.clause_library.services.lint import lint_texts, read_directory
 from procure.core.audit import Actor
 from procure.core.errors import DomainError, ValidationError
 
@@ -49,23 +49,16 @@ def sync_directory(*, session: Session, actor: Actor, directory: Path | str) -> 
             f"Dossier introuvable : {directory}.", fields={"directory": "dossier introuvable"}
         )
     report = SyncReport()
-    specs: list[tuple[str, ClauseSpec]] = []
-    for path in sorted(directory.rglob("*.md")):
-        name = path.relative_to(directory).as_posix()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            report.errors.append(
-                ClauseFormatError(
-                    f"fichier illisible ({exc.__class__.__name__}) : enregistrez-le en UTF-8.",
-                    file=name,
-                )
-            )
-            continue
-        try:
-            specs.append((name, parse_clause_text(text, filename=name)))
-        except ClauseFormatError as exc:
-            report.errors.append(exc)
+    texts, unreadable = read_directory(directory)
+    report.errors.extend(unreadable)
+    # The reviewer's checks (docs/checklist-juriste.md) refuse a file just as a parse error
+    # does; a dependency may be covered by a clause already in the library.
+    linted = lint_texts(texts, also_covered=library_subjects(session))
+    refused = linted.refused_files()
+    report.errors.extend(linted.findings)
+    specs: list[tuple[str, ClauseSpec]] = [
+        (name, spec) for name, spec, _text in linted.clauses if name not in refused
+    ]
     files_by_key: dict[str, list[str]] = {}
     for name, spec in specs:
         files_by_key.setdefault(spec.key, []).append(name)
@@ -94,6 +87,17 @@ def sync_directory(*, session: Session, actor: Actor, directory: Path | str) -> 
         else:
             report.unchanged.append(spec.key)
     return report
+
+
+def library_subjects(session: Session) -> set[str]:
+    """Subjects covered by the latest version of any clause already in the library."""
+    latest: dict[int, tuple[int, list]] = {}
+    for clause_id, number, covers in session.exec(
+        select(ClauseVersion.clause_id, ClauseVersion.number, ClauseVersion.covers)
+    ).all():
+        if clause_id not in latest or number > latest[clause_id][0]:
+            latest[clause_id] = (number, covers or [])
+    return {subject for _n, covers in latest.values() for subject in covers}
 
 
 def _store_spec(

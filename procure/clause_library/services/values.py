@@ -40,7 +40,7 @@ def _coerce_number(value: Any, *, integer: bool) -> int | float:
 def coerce_value(var: dict, value: Any) -> Any:
     """Convert one value (typed, or a string from a form) to the variable's type; ValueError in French."""
     vtype = var["type"]
-    if vtype in ("integer", "decimal"):
+    if vtype in ("integer", "decimal", "penalty"):
         value = _coerce_number(value, integer=vtype == "integer")
     elif vtype == "boolean":
         if isinstance(value, str):
@@ -95,7 +95,7 @@ def coerce_value(var: dict, value: Any) -> Any:
         limit = var.get("max_length")
         if limit and len(value) > limit:
             raise ValueError(f"texte trop long ({len(value)} caractères, {limit} au plus).")
-    if vtype in ("integer", "decimal"):
+    if vtype in ("integer", "decimal", "penalty"):
         low, high = var.get("min"), var.get("max")
         if low is not None and value < low:
             raise ValueError(
@@ -151,7 +151,7 @@ def _format_value(var: dict, value: Any) -> str:
     vtype = var.get("type")
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if vtype in ("integer", "decimal") and is_number(value):
+    if vtype in ("integer", "decimal", "penalty") and is_number(value):
         return format_number(value)
     if isinstance(value, datetime):
         value = value.date()
@@ -170,6 +170,7 @@ def format_value(var: dict, value: Any) -> str:
     if isinstance(value, str) and var.get("type") in (
         "integer",
         "decimal",
+        "penalty",
         "date",
         "boolean",
         "list",

@@ -16,6 +16,8 @@ FAMILIES: tuple[str, ...] = (
     "securite",
     "supervision-humaine",
     "competences",
+    "execution",
+    "conformite-ia",
 )
 FAMILY_LABELS: dict[str, str] = {
     "reversibilite": "Réversibilité et sortie",
@@ -25,6 +27,8 @@ FAMILY_LABELS: dict[str, str] = {
     "securite": "Sécurité et hébergement souverain",
     "supervision-humaine": "Supervision humaine et transparence",
     "competences": "Transfert de compétences",
+    "execution": "Exécution : niveaux de service, recette, prix, responsabilité, continuité",
+    "conformite-ia": "Conformité au règlement sur l'IA (AI Act)",
 }
 # The pieces of a tender file a clause belongs to, with the heading of the exported document.
 PIECES: dict[str, str] = {
@@ -61,6 +65,24 @@ COVERS: dict[str, str] = {
     "supervision-humaine": "contrôle humain et capacité d'arrêt",
     "transparence": "information des usagers",
     "competences": "transfert de compétences",
+    "niveaux-de-service": "niveaux de service, leur mesure et leurs pénalités",
+    "bordereau-prix": "bordereau des prix (prix unitaires, bons de commande, maximum)",
+    "revision-prix": "révision des prix",
+    "responsabilite-assurance": "responsabilité, plafonds et assurances",
+    "recette": "vérifications (VA, VSR) et admission",
+    "garantie-performance": "garantie contre la dérive des performances",
+    "clause-reexamen": "clause de réexamen (remplacement ou fin de vie d'un modèle)",
+    "continuite-fournisseur": "changement de contrôle et continuité du titulaire",
+    "accessibilite": "accessibilité numérique (RGAA)",
+    "gouvernance-donnees": "gouvernance des données et biais",
+    "gestion-qualite": "système de gestion de la qualité (AI Act, art. 17)",
+    "obligations-deployeur": "appui aux obligations du déployeur (AI Act, art. 26)",
+    "requalification-fournisseur": "acheteur devenant fournisseur (AI Act, art. 25)",
+    "pratiques-interdites": "absence de pratique interdite (AI Act, art. 5)",
+    "information-aval-gpai": "informations du fournisseur de modèle à usage général (art. 53)",
+    "transparence-algorithmique": "publication des règles des traitements algorithmiques (CRPA)",
+    "gestion-des-risques": "système de gestion des risques (AI Act, art. 9)",
+    "sanctions-manquements": "constat des manquements et leurs conséquences",
 }
 VARIABLE_TYPES: dict[str, str] = {
     "text": "texte",
@@ -70,12 +92,26 @@ VARIABLE_TYPES: dict[str, str] = {
     "date": "date",
     "choice": "choix",
     "list": "liste",
+    "penalty": "montant de pénalité (euros HT)",
+}
+# What a clause's text can do that departs from the CCAG-TIC, and the articles a departure that
+# does it must name (see docs/clause-format.md, « Dérogations »).
+DEPARTURE_EFFECTS: dict[str, tuple[str, tuple[int, ...]]] = {
+    "penalites": ("fixe des pénalités (régime de l'article 14)", (14,)),
+    "renonciation-indemnite": (
+        "écarte une indemnité de résiliation (chapitre 8)",
+        (47, 48, 49, 50, 51, 52, 53, 54),
+    ),
+    "droits-resultats": (
+        "règle les droits sur les résultats ou les données autrement que le chapitre 7",
+        (43, 44, 45, 46),
+    ),
 }
 
 # The fields of a clause. The key and the family identify it; the content fields are what a
 # version stores (and what its hash covers); the header is the file's YAML front matter.
 REQUIRED_FIELDS = ("key", "family", "title", "piece")
-STRUCTURED_FIELDS = ("variables", "variants", "references", "departures")  # YAML lists
+STRUCTURED_FIELDS = ("variables", "variants", "references", "departures", "depends")  # YAML lists
 OPTIONAL_FIELDS = ("summary", "covers", "conditions", *STRUCTURED_FIELDS)
 HEADER_FIELDS = (*REQUIRED_FIELDS, *OPTIONAL_FIELDS)
 CONTENT_FIELDS = ("title", "piece", *OPTIONAL_FIELDS, "body")
