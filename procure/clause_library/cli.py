@@ -40,11 +40,40 @@ def sync(directory, as_json, as_email):
             click.echo(f"brouillon créé   {key} (version {number})")
         click.echo(
             f"{len(report.created)} brouillon(s) créé(s), {len(report.unchanged)} clause(s) inchangée(s), "
-            f"{len(report.errors)} fichier(s) refusé(s)."
+            f"{len({e.file for e in report.errors})} fichier(s) refusé(s)."
         )
     for error in report.errors:
         click.echo(f"Refusé : {error}", err=True)
     if report.errors:
+        sys.exit(1)
+
+
+@group.command(
+    "lint",
+    help="Relire un dossier de clauses (par défaut : clauses/) avec les contrôles automatiques "
+    "de la liste de relecture : articles du CCAG-TIC, dérogations, dépendances, variables, "
+    "délais et conséquences, règles de droit. Code de sortie 1 au moindre constat.",
+)
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Constats en JSON.")
+def lint(directory, as_json):
+    from procure.core.resources import resource_dir
+
+    directory = directory or resource_dir("clauses")
+    if not directory.is_dir():
+        click.echo(f"Dossier introuvable : {directory}.", err=True)
+        sys.exit(1)
+    report = service.lint_directory(directory)
+    if as_json:
+        echo_json(report.as_dict())
+    else:
+        for finding in report.findings:
+            click.echo(str(finding))
+        click.echo(
+            f"{report.files} fichier(s) relu(s), {len(report.findings)} constat(s) "
+            f"dans {len(report.refused_files())} fichier(s)."
+        )
+    if report.findings:
         sys.exit(1)
 
 

@@ -10,6 +10,7 @@ pending.
 """
 
 from procure.clause_library.models import CLAUSE_STATUSES
+from procure.clause_library.services.ccag import sort_key as ccag_sort_key
 from procure.clause_library.services.catalogue import (
     approved_library,
     get_clause,
@@ -34,12 +35,18 @@ from procure.clause_library.services.pages import (
     review_version,
     save_version,
 )
+from procure.clause_library.services.lint import LintReport, lint_directory, lint_texts
 from procure.clause_library.services.pending import pending_work
-from procure.clause_library.services.rendering import body_variants, render_blocks
+from procure.clause_library.services.rendering import (
+    body_variants,
+    render_blocks,
+    variant_variables,
+)
 from procure.clause_library.services.search import LibraryRow, list_library, search_text, terms
 from procure.clause_library.services.sync import SyncReport, export_library, sync_directory
 from procure.clause_library.services.values import format_value, validate_values
 from procure.clause_library.services.vocabulary import (
+    DEPARTURE_EFFECTS,
     CONDITIONS,
     CONTENT_FIELDS,
     COVERS,
@@ -102,6 +109,12 @@ __all__ = [
     "spec_of",
     "submit",
     "sync_directory",
+    "LintReport",
+    "ccag_sort_key",
+    "lint_directory",
+    "lint_texts",
+    "variant_variables",
+    "DEPARTURE_EFFECTS",
     "terms",
     "timeline",
     "update_draft",

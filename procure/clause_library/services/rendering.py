@@ -94,3 +94,15 @@ def render_blocks(
             current.append(stripped)
     flush()
     return blocks
+
+
+def variant_variables(body: str, variables: list[dict], variant: str | None) -> list[dict]:
+    """The variables a variant's text uses (the others are neither asked for nor printed)."""
+    keys = body_variants(body)
+    chosen = variant if variant else (keys[0] if keys else None)
+    used = {
+        m.group(1).strip()
+        for line in select_variant_lines(body, chosen)
+        for m in PLACEHOLDER_RE.finditer(line)
+    }
+    return [v for v in variables if v["name"] in used]

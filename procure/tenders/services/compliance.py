@@ -15,6 +15,7 @@ from procure.core.formatting import format_number
 from procure.tenders import rules
 from procure.tenders.models import Tender
 from procure.tenders.services.access import get_tender
+from procure.tenders.services.clause_dependencies import dependency_findings
 from procure.tenders.services.clauses import ClauseRow, tender_clauses
 from procure.tenders.services.library import (
     profile_of,
@@ -129,7 +130,9 @@ def check(
                     {"target": "clause", "link_id": r.link.id},
                 )
             )
-        _clean, errors = library.validate_values(r.version.variables, r.link.values)
+        # Only the variables the pinned variant prints are asked for.
+        used = library.variant_variables(r.version.body, r.version.variables, r.variant)
+        _clean, errors = library.validate_values(used, r.link.values)
         for name, message in errors.items():
             code = "VARIABLE-VIDE" if "obligatoire" in message else "VARIABLE-INVALIDE"
             found.append(
@@ -140,6 +143,16 @@ def check(
                     {"target": "clause", "link_id": r.link.id, "field": name},
                 )
             )
+    for item in dependency_findings(rows):
+        # The legal basis travels in the fix until findings carry a `basis` of their own.
+        found.append(
+            Finding(
+                item["code"],
+                item["severity"],
+                item["message"],
+                {**item["fix"], "basis": item["basis"]},
+            )
+        )
     if not rows:
         found.append(
             Finding(

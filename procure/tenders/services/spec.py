@@ -15,6 +15,7 @@ from procure.tenders.services.choices import (
     PIECES,
     PROCEDURES,
 )
+from procure.tenders.services.clause_dependencies import departures
 from procure.tenders.services.clauses import ClauseRow, tender_clauses
 
 
@@ -129,20 +130,24 @@ def build_spec(
             }
         )
     if piece == "CCAP":
+        # CCAG-TIC art. 1.2: the last article lists every article departed from, computed from
+        # the departures the pinned clauses declare (never a fixed sentence).
         heading("Dérogations au CCAG-TIC")
-        departures = [(r, d) for r in rows for d in (r.version.departures or [])]
-        if departures:
+        listed = departures(rows)
+        if listed:
             blocks.append(
                 D.Paragraph(
-                    "Conformément à l'usage, les dérogations au CCAG-TIC sont récapitulées ci-dessous :"
+                    "Conformément à l'article 1.2 du CCAG-TIC, le présent CCAP déroge aux articles "
+                    "suivants du CCAG-TIC :"
                 )
             )
-            blocks.extend(
-                D.Bullet(
-                    f"{d.get('article', '')} : {d.get('text', '')} (clause « {r.version.title} »)"
+            for article, reasons in listed:
+                blocks.append(
+                    D.Bullet(
+                        f"{article} : "
+                        + " ; ".join(f"{text} (clause « {title} »)" for title, text in reasons)
+                    )
                 )
-                for r, d in departures
-            )
         else:
             blocks.append(
                 D.Paragraph("Le présent CCAP ne déroge à aucune stipulation du CCAG-TIC.")
