@@ -54,7 +54,8 @@ EFFECT_CUES: dict[str, re.Pattern] = {
         re.IGNORECASE,
     ),
     "droits-resultats": re.compile(
-        r"\bcèd\w*|\bcession\b|\bcédé\w*|à titre exclusif|\bdroits?\s+exclusifs?|"
+        r"\bcession\s+(?:exclusive\s+)?des\s+droits|\bcèdent?\s+(?:à\s+l'acheteur|les\s+droits)|"
+        r"\bcédés?\s+à\s+l'acheteur|à\s+titre\s+exclusif|\bdroits?\s+exclusifs?|"
         r"\bexploitation\s+commerciale|\bpropriété\s+de\s+l'acheteur",
         re.IGNORECASE,
     ),
@@ -129,7 +130,11 @@ RULE_CUES: list[tuple[re.Pattern, str, str]] = [
         "publique, art. R2191-33).",
     ),
     (
-        re.compile(r"ouverture\s+d'une\s+procédure\s+collective", re.IGNORECASE),
+        re.compile(
+            r"(?:remise|libér\w*|résili\w*|obtient)[^.]{0,100}"
+            r"(?:ouverture\s+d'une\s+procédure\s+collective|en\s+cas\s+de\s+procédure\s+collective)",
+            re.IGNORECASE,
+        ),
         "",
         "l'ouverture d'une procédure collective ne met pas fin au contrat à elle seule : "
         "prévoyez un déclenchement sur une défaillance constatée (cessation d'activité, "
