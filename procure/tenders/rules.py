@@ -114,6 +114,40 @@ RULES: tuple[Rule, ...] = (
         "personnelles, données sensibles) sont toutes remplies par le profil est proposée.",
         by_clause_conditions=True,
     ),
+    Rule(
+        id="R09-execution",
+        description="Tout marché de système d'IA fixe ses conditions d'exécution : niveaux de service, "
+        "constat des manquements, forme et révision des prix, responsabilité et assurances, recette, "
+        "garantie contre la dérive des performances, réexamen en cas de fin de vie d'un modèle, "
+        "continuité du titulaire, accessibilité et absence de pratique interdite (AI Act, art. 5).",
+        covers=(
+            "niveaux-de-service",
+            "sanctions-manquements",
+            "bordereau-prix",
+            "revision-prix",
+            "responsabilite-assurance",
+            "recette",
+            "garantie-performance",
+            "clause-reexamen",
+            "continuite-fournisseur",
+            "accessibilite",
+            "pratiques-interdites",
+        ),
+    ),
+    Rule(
+        id="R10-haut-risque-deployeur",
+        description="Un système à haut risque appelle aussi la gouvernance des données (AI Act, art. 10), "
+        "l'appui aux obligations du déployeur (art. 26) et la conduite à tenir si l'acheteur "
+        "modifie le système ou le renomme (art. 25).",
+        condition={"ai_high_risk": True},
+        covers=("gouvernance-donnees", "obligations-deployeur", "requalification-fournisseur"),
+    ),
+    Rule(
+        id="R11-dependances",
+        description="Une clause proposée qui renvoie à un sujet qu'elle ne traite pas (par exemple les "
+        "niveaux de service ou le bordereau des prix) entraîne la proposition d'une clause qui le "
+        "couvre : une stipulation ne peut renvoyer qu'à ce que le marché contient.",
+    ),
 )
 
 RULES_BY_ID = {rule.id: rule for rule in RULES}

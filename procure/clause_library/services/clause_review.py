@@ -309,6 +309,25 @@ def review_clause(spec: ClauseSpec, text: str, *, filename: str) -> list[ReviewF
                     f"variables.{index}",
                 )
 
+    # A variable named after what a "sans-..." variant leaves out must not be printed in it.
+    for variant in variant_keys:
+        if not variant or not re.match(r"^sans[-_]", variant):
+            continue
+        stem = re.split(r"[-_]", variant, maxsplit=1)[1].replace("-", "_")
+        for ln in lines:
+            if ln.variant != variant:
+                continue
+            for m in PLACEHOLDER_RE.finditer(ln.text):
+                name = m.group(1).strip()
+                if stem and stem in name:
+                    add(
+                        "variable",
+                        f"la variable « {name} » est imprimée dans la variante « {variant} », "
+                        "qui exclut justement ce qu'elle décrit.",
+                        ln.number,
+                        "corps",
+                    )
+
     # Rules of law.
     for ln in lines:
         for cue, piece, message in RULE_CUES:

@@ -50,4 +50,37 @@ def proposals(*, session: Session, profile: dict) -> list[tuple[Clause, ClauseVe
         )
         if rule is not None:
             out.append((clause, version, rule))
-    return out
+    return _with_dependencies(out, approved_versions(session), profile)
+
+
+def _with_dependencies(
+    chosen: list[tuple[Clause, ClauseVersion, rules.Rule]],
+    library: list[tuple[Clause, ClauseVersion]],
+    profile: dict,
+) -> list[tuple[Clause, ClauseVersion, rules.Rule]]:
+    """Add, until nothing is missing, a clause covering each subject a chosen clause depends on
+    (the first by key whose own conditions hold for the profile)."""
+    rule = rules.RULES_BY_ID["R11-dependances"]
+    keys = {clause.key for clause, _v, _r in chosen}
+    while True:
+        covered = {s for _c, v, _r in chosen for s in v.covers}
+        missing = [
+            d["subject"]
+            for _c, v, _r in chosen
+            for d in (v.depends or [])
+            if d.get("subject") not in covered
+        ]
+        added = False
+        for subject in dict.fromkeys(missing):
+            for clause, version in library:
+                if (
+                    clause.key not in keys
+                    and subject in version.covers
+                    and rules.clause_fits(version.conditions, profile)
+                ):
+                    chosen.append((clause, version, rule))
+                    keys.add(clause.key)
+                    added = True
+                    break
+        if not added:
+            return chosen
