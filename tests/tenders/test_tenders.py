@@ -279,6 +279,11 @@ def _ready_tender(session, buyer, hostile="<b>{{ x }}</b> & {% raw %}"):
             {"key": "auditabilite.documentation-technique"},
             {"key": "supervision-humaine.mesures-controle-humain"},
             {"key": "donnees.traitement-donnees-personnelles"},
+            # What the clauses above rely on (declared dependencies).
+            {"key": "donnees.destruction-donnees"},
+            {"key": "execution.constat-manquements"},
+            {"key": "execution.recette-ia"},
+            {"key": "execution.niveaux-de-service"},
         ],
     )
     return tender
