@@ -129,9 +129,7 @@ def test_an_indemnity_waiver_needs_a_chapter_8_departure():
 
 
 def test_an_assignment_of_results_needs_a_chapter_7_departure_in_its_variant_only():
-    variants = (
-        "variants:\n  - key: cession\n    label: Cession\n  - key: concession\n    label: Concession\n"
-    )
+    variants = "variants:\n  - key: cession\n    label: Cession\n  - key: concession\n    label: Concession\n"
     body = (
         GOOD_BODY + "\n\n::: variante cession\nLe titulaire cède à l'acheteur, à titre exclusif, "
         "le droit de reproduction des résultats.\n:::\n\n::: variante concession\n"

@@ -59,17 +59,13 @@ def test_ccap_without_departing_clause_says_so(session, make_user):
     assert texts == ["Le présent CCAP ne déroge à aucune stipulation du CCAG-TIC."]
 
 
-def test_a_pinned_clause_whose_dependency_is_missing_is_an_error_with_a_link(
-    session, make_user
-):
+def test_a_pinned_clause_whose_dependency_is_missing_is_an_error_with_a_link(session, make_user):
     load_library(session)
     buyer = make_user("buyer", organisation="Ville de Testville")
     tender = svc.create_tender(session=session, actor=actor_of(buyer), data=tender_data())
     rows = svc.tender_clauses(session=session, tender=tender)
     sla = next(r for r in rows if "niveaux-de-service" in r.version.covers)
-    assert any(
-        d["subject"] == "niveaux-de-service" for r in rows for d in r.version.depends
-    )
+    assert any(d["subject"] == "niveaux-de-service" for r in rows for d in r.version.depends)
     svc.remove_clause(
         session=session,
         actor=actor_of(buyer),

@@ -10,7 +10,6 @@ pending.
 """
 
 from procure.clause_library.models import CLAUSE_STATUSES
-from procure.clause_library.services.ccag import sort_key as ccag_sort_key
 from procure.clause_library.services.catalogue import (
     approved_library,
     get_clause,
@@ -22,12 +21,14 @@ from procure.clause_library.services.catalogue import (
     version_summary,
     versions_of,
 )
+from procure.clause_library.services.ccag import sort_key as ccag_sort_key
 from procure.clause_library.services.clause_format import parse_clause_text
 from procure.clause_library.services.clause_spec import ClauseFormatError, ClauseSpec
 from procure.clause_library.services.diff import word_diff
 from procure.clause_library.services.drafts import create_draft, new_draft_from, update_draft
 from procure.clause_library.services.forms import form_of, spec_from_form
 from procure.clause_library.services.history import ACTION_LABELS, compare, timeline
+from procure.clause_library.services.lint import LintReport, lint_directory, lint_texts
 from procure.clause_library.services.pages import (
     clause_page,
     compare_clause_versions,
@@ -35,7 +36,6 @@ from procure.clause_library.services.pages import (
     review_version,
     save_version,
 )
-from procure.clause_library.services.lint import LintReport, lint_directory, lint_texts
 from procure.clause_library.services.pending import pending_work
 from procure.clause_library.services.rendering import (
     body_variants,
@@ -46,10 +46,10 @@ from procure.clause_library.services.search import LibraryRow, list_library, sea
 from procure.clause_library.services.sync import SyncReport, export_library, sync_directory
 from procure.clause_library.services.values import format_value, validate_values
 from procure.clause_library.services.vocabulary import (
-    DEPARTURE_EFFECTS,
     CONDITIONS,
     CONTENT_FIELDS,
     COVERS,
+    DEPARTURE_EFFECTS,
     FAMILIES,
     FAMILY_LABELS,
     FORM_FIELDS,

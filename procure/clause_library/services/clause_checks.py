@@ -7,9 +7,9 @@ from typing import Any
 
 import yaml
 
+from procure.clause_library.services.ccag import articles, check_ref, parse_ref
 from procure.clause_library.services.clause_spec import ClauseFormatError
 from procure.clause_library.services.values import coerce_value, is_int, is_number
-from procure.clause_library.services.ccag import articles, check_ref, parse_ref
 from procure.clause_library.services.vocabulary import (
     DEPARTURE_EFFECTS,
     NAME_RE,

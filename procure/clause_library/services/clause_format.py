@@ -209,9 +209,9 @@ def parse_clause_text(text: str, *, filename: str) -> ClauseSpec:
     )
     for index, ref in enumerate(references):
         if is_ccag_source(ref["source"]):
-            problem = (
-                check_ref(ref["article"]) if ref["article"] else None
-            ) or _obsolete(ref["note"])
+            problem = (check_ref(ref["article"]) if ref["article"] else None) or _obsolete(
+                ref["note"]
+            )
             if problem:
                 raise chk.fail(problem, "references", index, "article")
     departures = check_departures(chk, data, seen)

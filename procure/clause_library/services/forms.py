@@ -8,6 +8,7 @@ import yaml
 
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.clause_library.services.clause_format import parse_clause_text
+from procure.clause_library.services.clause_review import review_clause
 from procure.clause_library.services.clause_spec import ClauseFormatError, ClauseSpec
 from procure.clause_library.services.vocabulary import FORM_FIELDS, STRUCTURED_FIELDS
 from procure.core.errors import ValidationError
@@ -69,8 +70,14 @@ def spec_from_form(form: dict) -> ClauseSpec:
         width=100_000,
     )
     body = (form.get("body") or "").replace("\r\n", "\n")
+    text = f"---\n{header}---\n{body}\n"
     try:
-        return parse_clause_text(f"---\n{header}---\n{body}\n", filename=f"{family}/{name}.md")
+        spec = parse_clause_text(text, filename=f"{family}/{name}.md")
+        # The reviewer's checks apply to the form as to the files (docs/checklist-juriste.md).
+        findings = review_clause(spec, text, filename=f"{family}/{name}.md")
+        if findings:
+            raise findings[0]
+        return spec
     except ClauseFormatError as exc:
         path = (exc.field or "").split(".")
         field_name = {"corps": "body", "key": "name"}.get(path[0], path[0]) or "body"

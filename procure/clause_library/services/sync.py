@@ -96,7 +96,7 @@ def library_subjects(session: Session) -> set[str]:
         select(ClauseVersion.clause_id, ClauseVersion.number, ClauseVersion.covers)
     ).all():
         if clause_id not in latest or number > latest[clause_id][0]:
-            latest[clause_id] = (number, covers or [])
+            latest[clause_id] = (number, list(covers or []))
     return {subject for _n, covers in latest.values() for subject in covers}
 
 
