@@ -142,12 +142,8 @@ def build_spec(
                 )
             )
             for article, reasons in listed:
-                blocks.append(
-                    D.Bullet(
-                        f"{article} : "
-                        + " ; ".join(f"{text} (clause « {title} »)" for title, text in reasons)
-                    )
-                )
+                blocks.append(D.Paragraph(f"{article} du CCAG-TIC :"))
+                blocks.extend(D.Bullet(f"clause « {title} » : {text}") for title, text in reasons)
         else:
             blocks.append(
                 D.Paragraph("Le présent CCAP ne déroge à aucune stipulation du CCAG-TIC.")
