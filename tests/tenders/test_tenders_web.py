@@ -62,7 +62,7 @@ def test_create_tender_without_javascript(client, login, session, library):
         "auditabilite.journalisation" in keys
         and "supervision-humaine.mesures-controle-humain" in keys
     )
-    assert page.select_one("#clause-list a[href='/tenders/rules#R03-haut-risque']")
+    assert page.select_one("#clause-list a[href='/tenders/rules#R04-haut-risque-journaux']")
     assert page.select_one("#findings tr[data-code=RESUME]")
 
 

@@ -17,6 +17,7 @@ from procure.tenders.services.access import (
     tender_by_reference,
 )
 from procure.tenders.services.choices import (
+    BUYER_KINDS,
     CRITERION_KINDS,
     FORMATS,
     MAX_CRITERIA,
@@ -48,6 +49,13 @@ from procure.tenders.services.compliance import (
     library_stamp,
 )
 from procure.tenders.services.cpv import cpv_labels, is_known_cpv, search_cpv
+from procure.tenders.services.criteria import (
+    criterion_text,
+    functional_unit_text,
+    method_text,
+    sub_criteria_text,
+    tender_values,
+)
 from procure.tenders.services.export import export, get_document, list_documents
 from procure.tenders.services.forms import (
     form_to_data,
@@ -82,6 +90,7 @@ from procure.tenders.services.spec import build_spec
 from procure.tenders.services.verify import verify
 
 __all__ = [
+    "BUYER_KINDS",
     "CRITERION_KINDS",
     "FORMATS",
     "MAX_CRITERIA",
@@ -105,6 +114,11 @@ __all__ = [
     "clause_page",
     "clause_diff",
     "cpv_labels",
+    "criterion_text",
+    "functional_unit_text",
+    "method_text",
+    "sub_criteria_text",
+    "tender_values",
     "create_from_spec",
     "create_tender",
     "error_count",

@@ -5,15 +5,28 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from procure.clause_library.models import Clause, ClauseVersion
-from procure.tenders import rules
+from procure.tenders import legal, rules
 from procure.tenders.models import Tender
 
 
 def profile_of(tender: Tender) -> dict:
+    """The profile the rules read: the tender's flags and the facts derived from them."""
+    sren = tender.buyer_kind == "etat" and tender.particularly_sensitive_data
     return {
         "ai_high_risk": tender.ai_high_risk,
         "personal_data": tender.personal_data,
         "sensitive_data": tender.sensitive_data,
+        "interacts_with_people": tender.interacts_with_people,
+        "health_data": tender.health_data,
+        "particularly_sensitive_data": tender.particularly_sensitive_data,
+        "defence_or_security": tender.defence_or_security,
+        "buyer_kind": tender.buyer_kind,
+        "environment_required": legal.environment_required(
+            tender.launch_date, tender.defence_or_security
+        ),
+        "sren_applies": sren,
+        "sensitive_outside_sren": (tender.sensitive_data or tender.particularly_sensitive_data)
+        and not sren,
     }
 
 

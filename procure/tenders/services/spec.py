@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from sqlmodel import Session
@@ -11,11 +12,16 @@ from procure.core.formatting import format_date, format_money, format_number
 from procure.tenders.models import Tender
 from procure.tenders.services.choices import (
     CRITERION_KINDS,
-    METHODS,
     PIECES,
     PROCEDURES,
 )
 from procure.tenders.services.clauses import ClauseRow, tender_clauses
+from procure.tenders.services.criteria import (
+    functional_unit_text,
+    max_score,
+    method_text,
+    sub_criteria_text,
+)
 
 
 def build_spec(
@@ -53,7 +59,14 @@ def build_spec(
         blocks.append(D.Paragraph(f"Le marché est alloti en {len(tender.lots)} lot(s) :"))
         blocks.extend(D.Bullet(f"Lot {lot['number']} : {lot['title']}") for lot in tender.lots)
     elif piece == "RC":
-        blocks.append(D.Paragraph("Le marché n'est pas alloti."))
+        reason = (tender.lots_reason or "").strip()
+        blocks.append(
+            D.Paragraph(
+                "Le marché n'est pas alloti"
+                + (f", pour les motifs suivants : {reason}" if reason else "")
+                + "."
+            )
+        )
     if piece == "RC":
         heading("Procédure")
         blocks.append(
@@ -81,19 +94,21 @@ def build_spec(
             )
         )
         for c in tender.award_criteria:
-            method = METHODS.get(c.get("method", ""), c.get("method", ""))
-            blocks.append(
-                D.Bullet(
-                    f"{c['name']} ({format_number(c['weight'])} %), noté sur {c.get('max_score', 20)} : {method}."
-                )
+            text = (
+                f"{c['name']} ({format_number(c['weight'])} %), noté sur "
+                f"{format_number(max_score(c))} : "
             )
-        if tender.requests_per_year and tender.tokens_per_request:
+            if c.get("sub_criteria"):
+                text += sub_criteria_text(c)
+            else:
+                text += method_text(c)
+            blocks.append(D.Bullet(text + "."))
+        if functional_unit_text(tender):
             heading("Unité fonctionnelle")
             blocks.append(
                 D.Paragraph(
-                    "Les empreintes environnementales des offres sont comparées pour "
-                    f"{format_number(tender.requests_per_year)} requêtes par an de "
-                    f"{format_number(tender.tokens_per_request)} jetons par requête."
+                    "Les empreintes environnementales des offres sont comparées pour l'unité "
+                    f"fonctionnelle suivante : {functional_unit_text(tender)}."
                 )
             )
     if piece == "CCAP":
@@ -160,13 +175,28 @@ def build_spec(
     if mine:
         blocks.append(
             D.Table(
-                ["Clé", "Version", "Empreinte (SHA-256)", "Variante"],
+                ["Clé", "Version", "Empreinte", "Variante"],
                 [
-                    [m["key"], str(m["version"]), m["content_hash"], m["variant"] or "–"]
+                    [m["key"], str(m["version"]), m["content_hash"][:12], m["variant"] or "–"]
                     for m in manifest
                 ],
                 caption="Clauses de la bibliothèque utilisées dans cette pièce",
             )
+        )
+        # The full hashes, machine-readable (one JSON line per clause), for `procure verify`
+        # and any other tool; the table above keeps a 12-character prefix a person can compare.
+        blocks.append(
+            D.Paragraph("Empreintes SHA-256 complètes (format lisible par machine, JSON) :")
+        )
+        blocks.extend(
+            D.Paragraph(
+                json.dumps(
+                    {"cle": m["key"], "version": m["version"], "sha256": m["content_hash"]},
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                )
+            )
+            for m in manifest
         )
     else:
         blocks.append(D.Paragraph("Cette pièce n'utilise aucune clause de la bibliothèque."))
