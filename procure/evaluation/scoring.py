@@ -193,6 +193,8 @@ def propose(criterion: dict, offers: dict[Any, dict]) -> dict[Any, dict]:
                         f"{sub.get('name')} : à apprécier par les évaluateurs (sur {format_number(sub_max)})",
                     )
                 )
+    if all(n is None for p in parts.values() for n, _ in p):
+        return {}  # nothing measurable: the whole criterion is the evaluators' judgement
     return {
         k: {
             "score": sum(n for n, _ in p if n is not None),

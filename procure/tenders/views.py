@@ -6,7 +6,7 @@ from flask import Blueprint, flash, request, url_for
 
 from procure.clause_library.services import COVERS
 from procure.core.errors import Conflict, ValidationError
-from procure.tenders import rules
+from procure.tenders import legal, rules
 from procure.tenders import services as svc
 from procure.web.files import document_store, send_document
 from procure.web.htmx import redirect, render
@@ -23,6 +23,9 @@ CHOICES = {
     "pieces": svc.PIECES,
     "formats": svc.FORMATS,
     "max_criteria": svc.MAX_CRITERIA,
+    "buyer_kinds": svc.BUYER_KINDS,
+    "sub_metrics": svc.SUB_METRICS,
+    "max_sub_criteria": svc.MAX_SUB_CRITERIA,
 }
 
 
@@ -96,6 +99,9 @@ def rules_page():
         "tenders/rules.html",
         rules=rules.RULES,
         covers=COVERS,
+        buyer_kinds=svc.BUYER_KINDS,
+        thresholds=legal.THRESHOLDS_2026,
+        threshold_source=legal.THRESHOLD_SOURCE,
         breadcrumb=[ROOM, ("Règles de proposition", None)],
     )
 

@@ -50,12 +50,12 @@ def report_spec(*, session: Session, actor: Actor, tender_id: int) -> d.Document
     blocks.append(d.Heading("Critères et méthodes de notation", 2))
     blocks.append(
         d.Table(
-            ["Critère", "Nature", "Pondération (%)", "Note maximale", "Méthode"],
+            ["Critère", "Nature", "Pondération", "Note maximale", "Méthode"],
             [
                 [
                     c["name"],
                     c.get("kind", ""),
-                    format_number(float(c.get("weight") or 0), 0),
+                    f"{format_number(float(c.get('weight') or 0))} %",
                     format_number(scoring.max_score(c), 0),
                     tenders.criterion_text(c),
                 ]

@@ -21,9 +21,12 @@ from procure.tenders.services.choices import (
     CRITERION_KINDS,
     FORMATS,
     MAX_CRITERIA,
+    MAX_SUB_CRITERIA,
     METHODS,
     PIECES,
     PROCEDURES,
+    SUB_METRICS,
+    procedure_code,
 )
 from procure.tenders.services.clauses import (
     ClauseRow,
@@ -94,6 +97,9 @@ __all__ = [
     "CRITERION_KINDS",
     "FORMATS",
     "MAX_CRITERIA",
+    "MAX_SUB_CRITERIA",
+    "SUB_METRICS",
+    "procedure_code",
     "METHODS",
     "PIECES",
     "PROCEDURES",

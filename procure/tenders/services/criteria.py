@@ -61,11 +61,11 @@ def sub_criteria_text(criterion: dict) -> str:
     parts = []
     for sub in subs:
         share = float(sub.get("weight") or 0)
-        points = total * share / 100
+        points = round(total * share / 100, 2)
         metric = SUB_METRICS.get(str(sub.get("metric") or ""), SUB_METRICS[""])
         parts.append(
             f"« {sub.get('name', '')} », pour {format_number(share)} % du critère "
-            f"({format_number(points, 2)} points), {metric}, noté selon la méthode : "
+            f"({format_number(points)} points), {metric}, noté selon la méthode : "
             f"{method_text(criterion, sub_method(criterion, sub))}"
         )
     return " ; ".join(parts)
