@@ -110,12 +110,15 @@ def rules_page():
 @roles_required("buyer")
 def cpv_search():
     q = (request.args.get("q") or request.args.get("cpv_q") or "").strip()
+    # Codes ticked before this search stay ticked, above the new results, until unticked.
+    picked = svc.cpv_labels(svc.parse_cpv(request.args.getlist("cpv_pick")[:50], {}))
     results = svc.search_cpv(q) if q else []
     return render(
         "tenders/cpv.html",
         "tenders/_cpv_results.html",
         q=q,
         results=results,
+        picked=picked,
         breadcrumb=[ROOM, ("Codes CPV", None)],
     )
 
@@ -398,8 +401,13 @@ def export(tender_id: int):
         )
     except ValidationError as exc:
         return _page(tender_id, status=422, export_error=exc.message)
-    flash(f"{svc.PIECES[doc.piece]} exporté ({doc.format.upper()}).", "success")
-    return redirect(url_for("tenders.document", tender_id=tender_id, document_id=doc.id))
+    flash(
+        f"{svc.PIECES[doc.piece]} exporté ({doc.format.upper()}) : {doc.filename}, à télécharger "
+        "dans le tableau des exports.",
+        "success",
+    )
+    # Back to the page, so the exports table shows the new file (the download is one click).
+    return redirect(url_for("tenders.show", tender_id=tender_id, _anchor="documents"))
 
 
 @bp.route("/<int:tender_id>/documents/<int:document_id>")
