@@ -238,6 +238,8 @@ def verify(file: Path, as_json: bool, as_email: str | None):
         )
         for c in report["clauses"]:
             click.echo(f"  {c['status']:<9} {c['key']} v{c['version']}")
+            if c["diff"]:
+                click.echo(f"            {svc.diff_text(c['diff'])}")
     if report["summary"]["modifiee"] or report["summary"]["absente"]:
         raise SystemExit(2)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 
 from procure.clause_library.services import COVERS
-from procure.core.errors import Conflict, ValidationError
+from procure.core.errors import Conflict, NotFound, ValidationError
 from procure.tenders import legal, rules
 from procure.tenders import services as svc
 from procure.web.files import document_store, send_document
@@ -417,3 +417,31 @@ def document(tender_id: int, document_id: int):
         session=db_session(), actor=current_actor(), tender_id=tender_id, document_id=document_id
     )
     return send_document("tenders", doc.tender_id, doc.filename, doc.format)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@roles_required("buyer")
+def verify_page():
+    """Upload an exported DOCX/ODT: the clause-by-clause report with each edit's word diff."""
+    report, errors, status = None, {}, 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            report = svc.verify_upload(
+                session=db_session(),
+                actor=current_actor(),
+                filename=upload.filename if upload else "",
+                data=upload.read(svc.MAX_VERIFY_BYTES + 1) if upload else b"",
+            )
+        except ValidationError as exc:
+            errors, status = {"file": exc.message}, 422
+        except NotFound as exc:  # no export matches: say so beside the field
+            errors, status = {"file": exc.message}, 404
+    return render(
+        "tenders/verify.html",
+        status=status,
+        report=report,
+        errors=errors,
+        max_mb=svc.MAX_VERIFY_BYTES // (1024 * 1024),
+        breadcrumb=[ROOM, ("Vérifier un document exporté", None)],
+    )

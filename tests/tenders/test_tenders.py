@@ -346,7 +346,7 @@ def test_export_all_pieces_read_back_with_real_readers(session, library, buyer, 
     assert len(exports) == 6 and exports[0].details["sha256"]
 
 
-def test_verify_unchanged_edited_and_found_by_reference(session, library, buyer, store):
+def test_verify_unchanged_edited_and_found_by_reference(session, library, buyer, store, runner):
     tender = _ready_tender(session, buyer)
     actor = actor_of(buyer)
     doc = svc.export(
@@ -366,7 +366,16 @@ def test_verify_unchanged_edited_and_found_by_reference(session, library, buyer,
     assert not report["file_unchanged"] and report["found_by"] == "référence lue dans le document"
     status = {c["key"]: c["status"] for c in report["clauses"]}
     assert status["auditabilite.journalisation"] == "modifiee"
+    entry = next(c for c in report["clauses"] if c["key"] == "auditabilite.journalisation")
+    assert "Les journaux{+ modifiés+} sont conservés" in svc.diff_text(entry["diff"]), (
+        svc.diff_text(entry["diff"])
+    )
     assert status["supervision-humaine.mesures-controle-humain"] == "conforme"
+    # The CLI's text output shows the same word diff under the edited clause.
+    r = runner.invoke(args=["verify", str(path), "--as", buyer.email])
+    assert r.exit_code == 2
+    assert "modifiee  auditabilite.journalisation v1" in r.output
+    assert "Les journaux{+ modifiés+} sont conservés" in r.output
     # The library moves on; the exported document does not.
     new_version(
         session, "supervision-humaine.mesures-controle-humain", title="Contrôle humain (v2)"

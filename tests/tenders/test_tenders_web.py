@@ -379,3 +379,60 @@ def test_cpv_picker_keeps_ticked_codes_across_searches(client, login, library):
     assert len(second.select(f"input[value='{code}']")) == 1
     page = soup(client.get("/tenders/new"))
     assert "cpv_pick" in page.select_one("#f-cpv_q")["hx-include"]
+
+
+def test_verify_from_the_ui_with_word_diff_and_audit(client, login, session, library, app, runner):
+    import io
+
+    import docx as python_docx
+
+    user = login("buyer")
+    tender = make_tender(
+        session,
+        user,
+        award_criteria=CRITERIA,
+        lots_reason="Prestation unique.",
+    )
+    clauses = {r.clause.key: r for r in svc.tender_clauses(session=session, tender=tender)}
+    assert "auditabilite.journalisation" in clauses
+    r = client.post(f"/tenders/{tender.id}/export", data={"piece": "CCTP", "format": "docx"})
+    assert r.status_code == 303, soup(r).get_text()[:500]
+    page = soup(client.get(r.headers["Location"]))
+    original = client.get(page.select_one("#documents a")["href"]).data
+    document = python_docx.Document(io.BytesIO(original))
+    target = next(
+        p for p in document.paragraphs if p.text.startswith("Les journaux sont conservés pendant")
+    )
+    target.runs[0].text = target.runs[0].text.replace("conservés", "gardés")
+    edited = io.BytesIO()
+    document.save(edited)
+    r = client.post(
+        "/tenders/verify",
+        data={"file": (io.BytesIO(edited.getvalue()), "CCTP-modifie.docx")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 200
+    report = soup(r).select_one("#verify-report")
+    row = report.select_one("tr[data-key='auditabilite.journalisation']")
+    assert row.select_one("del").get_text().strip() == "conservés"
+    assert row.select_one("ins").get_text().strip() == "gardés"
+    assert report.select_one("tr.verify-conforme")
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "tender.verify")).first()
+    assert event is not None and event.details["file"] == "CCTP-modifie.docx"
+    assert event.details["summary"]["modifiee"] == 1
+    # Refused: another type, an empty file; nothing written but the message beside the field.
+    r = client.post(
+        "/tenders/verify",
+        data={"file": (io.BytesIO(b"hello"), "notes.txt")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422 and "DOCX ou ODT" in soup(r).select_one("#err-file").get_text()
+    r = client.post(
+        "/tenders/verify",
+        data={"file": (io.BytesIO(b"PK not a zip"), "faux.docx")},
+        content_type="multipart/form-data",
+    )
+    assert (
+        r.status_code == 422
+        and "pas un document DOCX lisible" in soup(r).select_one("#err-file").get_text()
+    )

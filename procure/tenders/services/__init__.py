@@ -90,7 +90,12 @@ from procure.tenders.services.pages import (
 )
 from procure.tenders.services.pending import pending_work
 from procure.tenders.services.spec import build_spec
-from procure.tenders.services.verify import verify
+from procure.tenders.services.verify import (
+    MAX_VERIFY_BYTES,
+    diff_text,
+    verify,
+    verify_upload,
+)
 
 __all__ = [
     "BUYER_KINDS",
@@ -161,4 +166,7 @@ __all__ = [
     "update_tender",
     "upgrade_clause",
     "verify",
+    "verify_upload",
+    "diff_text",
+    "MAX_VERIFY_BYTES",
 ]
