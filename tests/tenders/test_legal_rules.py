@@ -356,3 +356,54 @@ def test_profile_fields_are_validated(session, buyer):
     assert {"buyer_kind", "launch_date", "procedure"} <= set(exc.value.fields)
     tender = make(session, buyer, launch_date="15/09/2026", procedure="appel d'offres ouvert")
     assert tender.launch_date == date(2026, 9, 15) and tender.procedure == "aoo"
+
+
+def test_a_mapa_may_use_criteria_without_weights(session, buyer):
+    unweighted = [{k: v for k, v in c.items() if k != "weight"} for c in CRITERIA]
+    mapa = make(session, buyer, procedure="mapa", amount=50_000, award_criteria=unweighted)
+    assert [c["weight"] for c in mapa.award_criteria] == [None, None, None]
+    found = {f.code: f for f in svc.check(session=session, tender=mapa)}
+    assert found["CRITERES-NON-PONDERES"].severity == "info"
+    assert "PONDERATIONS" not in found
+    rc = svc.build_spec(session=session, tender=mapa, piece="RC")[0]
+    assert any("non pondéré" in getattr(b, "text", "") for b in rc.blocks)
+    from procure.core.errors import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        make(session, buyer, procedure="aoo", award_criteria=unweighted)
+    assert "criteria-1-weight" in exc.value.fields
+
+
+@pytest.mark.parametrize("high_risk", [False, True])
+@pytest.mark.parametrize("personal", [False, True])
+@pytest.mark.parametrize("people", [False, True])
+@pytest.mark.parametrize(
+    ("kind", "particular", "health"), [("collectivite", False, False), ("etat", True, True)]
+)
+def test_every_profile_gets_the_clauses_its_rules_require(
+    session, buyer, high_risk, personal, people, kind, particular, health
+):
+    """Proposals satisfy every requirement of the profile, and RC/CCTP agree with the tender."""
+    tender = svc.create_tender(
+        session=session,
+        actor=actor_of(buyer),
+        data=tender_data(
+            ai_high_risk=high_risk,
+            personal_data=personal,
+            interacts_with_people=people,
+            buyer_kind=kind,
+            particularly_sensitive_data=particular,
+            health_data=health,
+            hosting_security_reason="Données de souveraineté." if particular else "",
+            lots_reason="Prestation unique.",
+        ),
+    )
+    findings = svc.check(session=session, tender=tender)
+    assert not [f for f in findings if f.severity == "error"], [
+        (f.code, f.message) for f in findings if f.severity == "error"
+    ]
+    rc = svc.build_spec(session=session, tender=tender, piece="RC")[0]
+    cctp = svc.build_spec(session=session, tender=tender, piece="CCTP")[0]
+    text = " ".join(getattr(b, "text", "") for b in rc.blocks + cctp.blocks)
+    assert "[valeur du marché" not in text
+    assert "pondéré à 15 %" in text

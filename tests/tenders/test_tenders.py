@@ -491,6 +491,16 @@ def test_demo_is_idempotent(engine, session, library):
     assert len(tenders) == 1 and tenders[0].owner_id == users["buyer"].id
     assert any(c["kind"] == "environment" for c in tenders[0].award_criteria)
     assert "existe déjà" in messages[-1]
+    # The demo is one consistent legal object: no errors, and its RC publishes the same
+    # environmental split and method as its criteria (the evaluation scores with those).
+    demo = tenders[0]
+    errors = [f for f in svc.check(session=session, tender=demo) if f.severity == "error"]
+    assert not errors, [(f.code, f.message) for f in errors]
+    rc = svc.build_spec(session=session, tender=demo, piece="RC")[0]
+    text = " ".join(getattr(b, "text", "") for b in rc.blocks)
+    assert "pour 70 % du critère" in text and "pour 30 % du critère" in text
+    assert "échelle logarithmique écrêtée" in text and "[valeur du marché" not in text
+    assert demo.interacts_with_people and demo.buyer_kind == "collectivite"
 
 
 @pytest.mark.libreoffice

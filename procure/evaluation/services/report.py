@@ -55,7 +55,7 @@ def report_spec(*, session: Session, actor: Actor, tender_id: int) -> d.Document
                 [
                     c["name"],
                     c.get("kind", ""),
-                    f"{format_number(float(c.get('weight') or 0))} %",
+                    tenders.weight_text(c),
                     format_number(scoring.max_score(c), 0),
                     tenders.criterion_text(c),
                 ]

@@ -58,6 +58,7 @@ from procure.tenders.services.criteria import (
     method_text,
     sub_criteria_text,
     tender_values,
+    weight_text,
 )
 from procure.tenders.services.export import export, get_document, list_documents
 from procure.tenders.services.forms import (
@@ -130,6 +131,7 @@ __all__ = [
     "method_text",
     "sub_criteria_text",
     "tender_values",
+    "weight_text",
     "create_from_spec",
     "create_tender",
     "error_count",

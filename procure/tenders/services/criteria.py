@@ -71,10 +71,17 @@ def sub_criteria_text(criterion: dict) -> str:
     return " ; ".join(parts)
 
 
+def weight_text(criterion: dict) -> str:
+    """ "15 %", or "non pondéré" (a MAPA may announce criteria without weights)."""
+    weight = criterion.get("weight")
+    if weight is None:
+        return "non pondéré"
+    return f"{format_number(float(weight))} %"
+
+
 def criteria_text(tender: Tender) -> str:
     return " ; ".join(
-        f"{c.get('name', '')} ({format_number(float(c.get('weight') or 0))} %)"
-        for c in tender.award_criteria or []
+        f"{c.get('name', '')} ({weight_text(c)})" for c in tender.award_criteria or []
     )
 
 
@@ -118,7 +125,7 @@ def tender_values(tender: Tender) -> dict[str, str]:
         values.update(
             {
                 "marche.critere_env_nom": str(env.get("name", "")),
-                "marche.critere_env_ponderation": f"{format_number(float(env.get('weight') or 0))} %",
+                "marche.critere_env_ponderation": weight_text(env),
                 "marche.critere_env_note_max": format_number(max_score(env)),
                 "marche.critere_env_methode": method_text(env),
                 "marche.critere_env_sous_criteres": sub_criteria_text(env),

@@ -144,7 +144,7 @@ def parse_sub_criteria(raw: Any, i: int, errors: dict) -> list[dict]:
     return out
 
 
-def parse_criteria(raw: list[dict], errors: dict) -> list[dict]:
+def parse_criteria(raw: list[dict], errors: dict, *, unweighted_ok: bool = False) -> list[dict]:
     """Award criteria rows (empty rows ignored) -> [{name, kind, weight, method, max_score, sub_criteria}]."""
     out: list[dict] = []
     for i, row in enumerate(raw or [], start=1):
@@ -169,20 +169,25 @@ def parse_criteria(raw: list[dict], errors: dict) -> list[dict]:
             errors[f"criteria-{i}-method"] = (
                 f"Critère {i} : méthode « {method} » inconnue ({', '.join(METHODS)})."
             )
-        try:
-            weight = parse_number(weight_raw)
-            if weight <= 0 or weight > 100:
-                raise ValueError
-        except ValueError:  # NumberError included
-            errors[f"criteria-{i}-weight"] = (
-                f"Critère {i} : pondération entre 0 et 100 attendue (reçu « {weight_raw} »)."
-            )
-            weight = 0.0
+        weight: float | None
+        if unweighted_ok and weight_raw in (None, ""):
+            weight = None  # a MAPA may announce criteria without weights
+        else:
+            try:
+                weight = parse_number(weight_raw)
+                if weight <= 0 or weight > 100:
+                    raise ValueError
+            except ValueError:  # NumberError included
+                errors[f"criteria-{i}-weight"] = (
+                    f"Critère {i} : pondération entre 0 et 100 attendue (reçu « {weight_raw} »)."
+                )
+                weight = 0.0
         if not method:
             method = {"price": "proportionnelle", "environment": "proportionnelle"}.get(
                 kind, "bareme"
             )
-        weight = int(weight) if float(weight).is_integer() else weight
+        if weight is not None and float(weight).is_integer():
+            weight = int(weight)
         note_max = _int_or_none(
             row.get("max_score"),
             f"criteria-{i}-max_score",
@@ -198,9 +203,8 @@ def parse_criteria(raw: list[dict], errors: dict) -> list[dict]:
             "max_score": min(note_max or 20, 1000),
             "sub_criteria": parse_sub_criteria(row.get("sub_criteria"), i, errors),
         }
-        if method == "logarithmique" or any(
-            sub.get("method") == "logarithmique" for sub in entry["sub_criteria"]
-        ):
+        subs: list[dict] = entry["sub_criteria"]  # type: ignore[assignment]
+        if method == "logarithmique" or any(sub.get("method") == "logarithmique" for sub in subs):
             cap = _int_or_none(
                 row.get("cap"),
                 f"criteria-{i}-cap",
@@ -309,7 +313,9 @@ def parse_tender_data(data: dict) -> tuple[dict, dict[str, str]]:
         if len(text) > 2000:
             errors[name] = f"{label} : 2 000 caractères au plus."
         clean[name] = text[:2000]
-    clean["award_criteria"] = parse_criteria(data.get("award_criteria") or [], errors)
+    clean["award_criteria"] = parse_criteria(
+        data.get("award_criteria") or [], errors, unweighted_ok=clean["procedure"] == "mapa"
+    )
     clean["requests_per_year"] = _int_or_none(
         data.get("requests_per_year"), "requests_per_year", "Requêtes par an", errors, low=1
     )

@@ -90,7 +90,19 @@ def criteria_findings(tender: Tender, profile: dict) -> list[Finding]:
             )
     weights = [c.get("weight") for c in criteria]
     total = sum(float(w or 0) for w in weights)
-    if criteria and abs(total - 100) > 1e-9:
+    if criteria and all(w is None for w in weights):
+        found.append(
+            Finding(
+                "CRITERES-NON-PONDERES",
+                "info" if tender.procedure == "mapa" else "error",
+                "Les critères ne sont pas pondérés : admis en procédure adaptée (annoncez-les "
+                "par ordre d'importance), non en procédure formalisée, sauf impossibilité "
+                "objective de pondérer.",
+                EDIT,
+                legal.WEIGHTS_BASIS,
+            )
+        )
+    elif criteria and abs(total - 100) > 1e-9:
         found.append(
             Finding(
                 "PONDERATIONS",
@@ -259,7 +271,7 @@ def consistency_findings(tender: Tender, rows: list[ClauseRow]) -> list[Finding]
             expected = getter(env, tender)
             given = r.link.values.get(name)
             try:
-                same = expected is not None and abs(float(given) - float(expected)) < 1e-9
+                same = expected is not None and abs(float(given or 0) - float(expected)) < 1e-9
             except (TypeError, ValueError):
                 same = False
             if not same:

@@ -15,7 +15,8 @@ def profile_of(tender: Tender) -> dict:
     return {
         "ai_high_risk": tender.ai_high_risk,
         "personal_data": tender.personal_data,
-        "sensitive_data": tender.sensitive_data,
+        # Data of particular sensitivity (SREN art. 31) is sensitive data too (clause conditions).
+        "sensitive_data": tender.sensitive_data or tender.particularly_sensitive_data,
         "interacts_with_people": tender.interacts_with_people,
         "health_data": tender.health_data,
         "particularly_sensitive_data": tender.particularly_sensitive_data,

@@ -21,6 +21,7 @@ from procure.tenders.services.criteria import (
     max_score,
     method_text,
     sub_criteria_text,
+    weight_text,
 )
 
 
@@ -85,7 +86,7 @@ def build_spec(
                     [
                         c["name"],
                         CRITERION_KINDS.get(c["kind"], c["kind"]),
-                        f"{format_number(c['weight'])} %",
+                        weight_text(c),
                         c.get("method", ""),
                     ]
                     for c in tender.award_criteria
@@ -94,10 +95,7 @@ def build_spec(
             )
         )
         for c in tender.award_criteria:
-            text = (
-                f"{c['name']} ({format_number(c['weight'])} %), noté sur "
-                f"{format_number(max_score(c))} : "
-            )
+            text = f"{c['name']} ({weight_text(c)}), noté sur {format_number(max_score(c))} : "
             if c.get("sub_criteria"):
                 text += sub_criteria_text(c)
             else:
