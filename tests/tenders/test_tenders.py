@@ -433,6 +433,12 @@ def test_cli_create_check_export_verify(runner, session, library, buyer, tmp_pat
         {"code", "severity", "message", "basis"} <= set(f) for f in findings
     )
     assert not [f for f in findings if f["severity"] == "error"], findings
+    r = runner.invoke(args=["tenders", "show", str(created["id"]), "--json", "--as", buyer.email])
+    shown = json.loads(r.output)
+    assert shown["buyer_kind"] == "collectivite" and shown["launch_date"] == "2026-12-10"
+    assert shown["lots_reason"] == "Prestation unique indissociable."
+    r = runner.invoke(args=["tenders", "check", str(created["id"]), "--as", buyer.email])
+    assert "Fondement : Code de la commande publique" in r.output
     out = tmp_path / "rc.odt"
     r = runner.invoke(
         args=[
