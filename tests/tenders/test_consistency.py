@@ -267,3 +267,20 @@ def test_an_old_clause_version_that_repeats_a_weight_is_an_error(session, make_u
     assert all(
         f.severity == "error" and f.basis for f in findings if f.code == "INCOHERENCE-MARCHE"
     )
+
+
+def test_no_clause_file_repeats_a_tender_value():
+    """Weights, methods, the functional unit and lots live in the tender, never in a clause."""
+    from pathlib import Path
+
+    from procure.clause_library.services import parse_clause_text
+
+    repeated = re.compile(
+        r"ponderation|poids|note_max|plafond_rapport|unite_fonctionnelle|volume_annuel|requetes|jetons|lots?$"
+    )
+    root = Path(__file__).resolve().parents[2] / "clauses"
+    for path in sorted(root.rglob("*.md")):
+        spec = parse_clause_text(path.read_text(encoding="utf-8"), filename=path.name)
+        names = [v["name"] for v in spec.variables]
+        assert not [n for n in names if repeated.search(n)], (spec.key, names)
+        assert not {v["key"] for v in spec.variants} & set(svc.METHODS), spec.key
