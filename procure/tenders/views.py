@@ -74,6 +74,7 @@ def _page(tender_id: int, *, status: int = 200, **extra):
         subject=subject,
         documents=page.documents,
         cpv=page.cpv,
+        rules_by_id=rules.RULES_BY_ID,
         breadcrumb=[ROOM, (tender.reference, None)],
         **CHOICES,
         **extra,

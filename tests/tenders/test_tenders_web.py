@@ -62,7 +62,8 @@ def test_create_tender_without_javascript(client, login, session, library):
         "auditabilite.journalisation" in keys
         and "supervision-humaine.mesures-controle-humain" in keys
     )
-    assert page.select_one("#clause-list a[href='/tenders/rules#R04-haut-risque-journaux']")
+    link = page.select_one("#clause-list a[href='/tenders/rules#R04-haut-risque-journaux']")
+    assert link and "26(6)" in link.find_next("span", class_="basis").get_text()
     assert page.select_one("#findings tr[data-code=RESUME]")
 
 
