@@ -208,6 +208,9 @@ def test_the_rc_and_the_evaluation_publish_the_same_split(session, make_user):
     rc = _spec_text(svc.build_spec(session=session, tender=tender, piece="RC")[0])
     assert "« Empreinte par unité fonctionnelle », pour 65 % du critère (13 points)" in rc
     assert "« Qualité de la démarche », pour 35 % du critère (7 points)" in rc
+    hosting = dict(ENV, sub_criteria=[{"name": "Hébergement", "weight": 100, "metric": "hosting"}])
+    text = svc.criterion_text(hosting)
+    assert "seuils de référence" in text and "logarithmique" not in text
     actor = actor_of(buyer)
     for name, price in (("A", 100_000), ("B", 120_000)):
         offer = ev.add_offer(

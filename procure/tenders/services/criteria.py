@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from procure.core.formatting import format_number
 from procure.tenders.models import Tender
-from procure.tenders.services.choices import DEFAULT_LOG_CAP, METHODS, SUB_METRICS
+from procure.tenders.services.choices import (
+    DEFAULT_LOG_CAP,
+    METHODS,
+    SUB_METRICS,
+    THRESHOLDS_METHOD,
+)
 
 
 def max_score(criterion: dict) -> float:
@@ -32,6 +37,8 @@ def cap_of(criterion: dict) -> float:
 def method_text(criterion: dict, method: str | None = None) -> str:
     """The published wording of a scoring method (with the log scale's cap)."""
     key = method if method is not None else str(criterion.get("method") or "")
+    if key == "seuils":
+        return THRESHOLDS_METHOD
     if key == "logarithmique":
         cap = format_number(cap_of(criterion))
         return (
@@ -46,6 +53,8 @@ def sub_method(criterion: dict, sub: dict) -> str:
     """The method of a sub-criterion: its own, else the criterion's for a measured quantity."""
     if not sub.get("metric"):
         return "bareme"
+    if sub.get("metric") == "hosting":  # scored by thresholds, whatever the criterion's method
+        return "seuils"
     return str(sub.get("method") or criterion.get("method") or "proportionnelle")
 
 
