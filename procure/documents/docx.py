@@ -92,6 +92,50 @@ def _template_error(name: str, exc: BaseException) -> DomainError:
     )
 
 
+def _ask_to_update_fields(document) -> None:
+    """Ask Word and LibreOffice to update fields on open, so the table of contents gets its
+    page numbers (a writer cannot know them: pagination is the reader's)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    settings = document.settings.element
+    for old in settings.findall(qn("w:updateFields")):
+        settings.remove(old)
+    flag = OxmlElement("w:updateFields")
+    flag.set(qn("w:val"), "true")
+    # CT_Settings is an ordered sequence: updateFields goes before these (ECMA-376, 17.15.1.78).
+    after = {
+        qn(f"w:{name}")
+        for name in (
+            "hdrShapeDefaults",
+            "footnotePr",
+            "endnotePr",
+            "compat",
+            "docVars",
+            "rsids",
+            "attachedSchema",
+            "themeFontLang",
+            "clrSchemeMapping",
+            "doNotIncludeSubdocsInStats",
+            "doNotAutoCompressPictures",
+            "forceUpgrade",
+            "captions",
+            "readModeInkLockDown",
+            "smartTagType",
+            "schemaLibrary",
+            "shapeDefaults",
+            "doNotEmbedSmartTags",
+            "decimalSymbol",
+            "listSeparator",
+        )
+    } | {"{http://schemas.openxmlformats.org/officeDocument/2006/math}mathPr"}
+    successor = next((child for child in settings if child.tag in after), None)
+    if successor is not None:
+        successor.addprevious(flag)
+    else:
+        settings.append(flag)
+
+
 def write_docx(
     spec: DocumentSpec, path: str | os.PathLike, *, template: str | os.PathLike | None = None
 ) -> str:
@@ -105,6 +149,7 @@ def write_docx(
         tpl = DocxTemplate(str(template_path))
         tpl.init_docx()
         tpl.render(docx_context(spec, tpl), autoescape=True)
+        _ask_to_update_fields(tpl.docx)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, TemplateError) as exc:
         raise _template_error(name, exc) from exc
     except Exception as exc:  # lxml and docx parse errors: still the template's fault

@@ -91,9 +91,8 @@ def method_of(criterion: dict) -> str:
 
 def metric_of(criterion: dict) -> str | None:
     """What an environmental (sub-)criterion measures, from its `metric` or its name."""
-    metric = criterion.get("metric")
-    if metric:
-        return metric
+    if "metric" in criterion:  # declared by the tender: "" means assessed by the evaluators
+        return criterion.get("metric") or None
     name = _plain(criterion.get("name", ""))
     if any(w in name for w in ("emission", "empreinte", "co2", "carbone", "ges")):
         return "kgco2e_per_year"
@@ -158,7 +157,7 @@ def propose(criterion: dict, offers: dict[Any, dict]) -> dict[Any, dict]:
                 "method": method,
             }
         ]
-    parts: dict[Any, list[tuple[float, str]]] = {k: [] for k in offers}
+    parts: dict[Any, list[tuple[float | None, str]]] = {k: [] for k in offers}
     sub_total_max = sum(max_score(s) if s.get("max_score") else 0 for s in subs) or None
     for sub in subs:
         # Sub-criteria given as weights (percent of the criterion) rather than notes.
@@ -186,10 +185,22 @@ def propose(criterion: dict, offers: dict[Any, dict]) -> dict[Any, dict]:
                 parts[k].append(
                     (n, f"{sub.get('name')} : {format_number(n, 2)}/{format_number(sub_max)}")
                 )
-        else:
-            return {}  # a sub-criterion needs a person's judgement: no formula for the whole
+        else:  # a person's judgement: the formula gives the measured part only
+            for k in offers:
+                parts[k].append(
+                    (
+                        None,
+                        f"{sub.get('name')} : à apprécier par les évaluateurs (sur {format_number(sub_max)})",
+                    )
+                )
+    if all(n is None for p in parts.values() for n, _ in p):
+        return {}  # nothing measurable: the whole criterion is the evaluators' judgement
     return {
-        k: {"score": sum(n for n, _ in p), "detail": " ; ".join(d for _, d in p)}
+        k: {
+            "score": sum(n for n, _ in p if n is not None),
+            "detail": " ; ".join(d for _, d in p),
+            "partial": any(n is None for n, _ in p),
+        }
         for k, p in parts.items()
     }
 

@@ -43,6 +43,7 @@ def _tender_page(
         values=values or {},
         max_score=scoring.max_score,
         method_of=scoring.method_of,
+        criterion_text=ev.criterion_text,
         **view,
     )
 

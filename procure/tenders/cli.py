@@ -41,6 +41,16 @@ def _summary(session, tender) -> dict:
         "ai_high_risk": tender.ai_high_risk,
         "personal_data": tender.personal_data,
         "sensitive_data": tender.sensitive_data,
+        "buyer_kind": tender.buyer_kind,
+        "interacts_with_people": tender.interacts_with_people,
+        "health_data": tender.health_data,
+        "particularly_sensitive_data": tender.particularly_sensitive_data,
+        "launch_date": tender.launch_date.isoformat() if tender.launch_date else None,
+        "defence_or_security": tender.defence_or_security,
+        "lots": tender.lots,
+        "lots_reason": tender.lots_reason,
+        "hosting_security_reason": tender.hosting_security_reason,
+        "profile_confirmed": tender.profile_confirmed,
         "award_criteria": tender.award_criteria,
         "requests_per_year": tender.requests_per_year,
         "tokens_per_request": tender.tokens_per_request,
@@ -166,6 +176,8 @@ def check(tender_id: int, as_json: bool, as_email: str | None):
     else:
         for f in findings:
             click.echo(f"{f['severity']:<8} {f['code']:<32} {f['message']}")
+            if f["basis"]:
+                click.echo(f"{'':<41} Fondement : {f['basis']}")
     if any(f["severity"] == "error" for f in findings):
         raise SystemExit(2)
 
@@ -238,6 +250,8 @@ def verify(file: Path, as_json: bool, as_email: str | None):
         )
         for c in report["clauses"]:
             click.echo(f"  {c['status']:<9} {c['key']} v{c['version']}")
+            if c["diff"]:
+                click.echo(f"            {svc.diff_text(c['diff'])}")
     if report["summary"]["modifiee"] or report["summary"]["absente"]:
         raise SystemExit(2)
 

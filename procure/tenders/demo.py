@@ -8,6 +8,7 @@ from procure.core.audit import Actor
 from procure.core.models import User
 from procure.tenders.models import Tender, TenderClause
 from procure.tenders.services import approved_versions, create_tender, is_known_cpv
+from procure.tenders.services.forms import DEFAULT_ENVIRONMENT_SUBS
 
 DEMO_TITLE = "Assistant conversationnel pour l'accueil des usagers (démo)"
 
@@ -40,6 +41,10 @@ def load(*, engine, users: dict[str, User], echo) -> None:
                 "ai_high_risk": True,
                 "personal_data": True,
                 "sensitive_data": False,
+                # An assistant that answers the public: AI Act art. 50 transparency applies.
+                "interacts_with_people": True,
+                "buyer_kind": "collectivite",
+                "launch_date": "2026-12-15",
                 "hosting": "Hébergement dans l'Union européenne",
                 "lots": ["Fourniture et paramétrage de l'assistant", "Maintenance et évolutions"],
                 "award_criteria": [
@@ -55,6 +60,10 @@ def load(*, engine, users: dict[str, User], echo) -> None:
                         "kind": "environment",
                         "weight": 15,
                         "method": "logarithmique",
+                        "max_score": 20,
+                        "cap": 1000,
+                        # The split the RC publishes and the evaluation scores with.
+                        "sub_criteria": DEFAULT_ENVIRONMENT_SUBS,
                     },
                 ],
                 "requests_per_year": 1_200_000,

@@ -1,6 +1,6 @@
 """Tenders: the profile, award criteria, the pinned clause versions and exported documents."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -27,6 +27,17 @@ class Tender(SQLModel, table=True):
     personal_data: bool = False
     sensitive_data: bool = False
     hosting: str = Field(default="", max_length=200)  # hosting constraints, free text
+    # The profile the law depends on (issue 12): see procure/tenders/legal.py and rules.py.
+    buyer_kind: str = Field(default="autre", max_length=20)  # etat, collectivite, sante, autre
+    interacts_with_people: bool = False  # chatbot or content for the public: AI Act art. 50
+    health_data: bool = False  # HDS-certified hosting
+    particularly_sensitive_data: bool = False  # loi SREN art. 31 (not GDPR art. 9 data)
+    defence_or_security: bool = False  # outside the environmental award-criterion obligation
+    launch_date: date | None = None  # launch of the consultation (décret 2022-767)
+    lots_reason: str = Field(default="", max_length=2000)  # why not divided (L2113-11)
+    hosting_security_reason: str = Field(default="", max_length=2000)  # France-only hosting
+    # False for tenders migrated with defaulted profile fields, until the buyer confirms them.
+    profile_confirmed: bool = True
     # [{name, kind: price|technical|environment|other, weight, method, max_score, sub_criteria: [...]}]
     award_criteria: list = JSONField(list)
     # Functional unit for the environmental comparison of offers (evaluation room).

@@ -17,6 +17,14 @@ PROFILE_FLAGS: dict[str, str] = {
     "ai_high_risk": "système d'IA à haut risque (AI Act)",
     "personal_data": "traitement de données personnelles",
     "sensitive_data": "données sensibles",
+    "interacts_with_people": "système qui interagit avec le public ou génère du contenu",
+    "health_data": "données de santé",
+    "particularly_sensitive_data": "données d'une sensibilité particulière (loi SREN)",
+    "defence_or_security": "marché de défense ou de sécurité",
+    # Derived by `procure.tenders.services.library.profile_of`:
+    "environment_required": "consultation lancée à compter du 21 août 2026, hors défense et sécurité",
+    "sren_applies": "administration de l'État et données d'une sensibilité particulière",
+    "sensitive_outside_sren": "données sensibles hors du champ de l'article 31 de la loi SREN",
 }
 
 
@@ -24,6 +32,7 @@ PROFILE_FLAGS: dict[str, str] = {
 class Rule:
     id: str
     description: str
+    basis: str  # the legal basis: text and article(s), shown with every proposal and finding
     condition: dict = field(default_factory=dict)  # {flag: True}; empty = every AI tender
     covers: tuple[str, ...] = ()  # subjects proposed
     required: tuple[str, ...] = ()  # subjects the compliance check requires (error if missing)
@@ -41,12 +50,17 @@ class Rule:
         )
 
 
+AI_ACT = "Règlement (UE) 2024/1689 (AI Act)"
+GDPR = "Règlement (UE) 2016/679 (RGPD)"
+
 RULES: tuple[Rule, ...] = (
     Rule(
         id="R01-socle",
         description="Tout marché de système d'IA comporte le socle contractuel : réversibilité, propriété "
         "des données, interdiction d'entraîner sur les données de l'acheteur, dérogations de propriété "
         "intellectuelle, licences et sécurité.",
+        basis="CCAG-TIC 2021, art. 42 (réversibilité) et chapitre 7 (art. 43 à 46, utilisation des "
+        "résultats) ; clauses contractuelles types de l'UE pour l'achat d'IA (MCC-AI, 2025)",
         covers=(
             "reversibilite",
             "propriete-donnees",
@@ -57,69 +71,148 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
-        id="R02-environnement",
-        description="Depuis le 22 août 2026 (loi Climat et Résilience, art. 35), tout marché prend en "
-        "compte l'environnement dans ses spécifications, ses conditions d'exécution et au moins un "
-        "critère d'attribution : déclaration de l'empreinte et critère environnemental.",
-        covers=("empreinte-environnementale", "critere-environnemental"),
+        id="R02-condition-environnementale",
+        description="Une consultation lancée à compter du 21 août 2026 (hors défense et sécurité) prévoit "
+        "une condition d'exécution environnementale : déclaration et suivi de l'empreinte.",
+        basis="Code de la commande publique, art. L2112-2 (loi n° 2021-1104, art. 35 ; décret "
+        "n° 2022-767)",
+        condition={"environment_required": True},
+        covers=("empreinte-environnementale",),
+        required=("empreinte-environnementale",),
     ),
     Rule(
-        id="R03-haut-risque",
-        description="Un système à haut risque (AI Act, art. 11 à 14) exige la journalisation automatique, "
-        "la documentation technique et le contrôle humain.",
+        id="R03-critere-environnemental",
+        description="Le critère d'attribution environnemental et sa méthode de notation figurent au RC ; "
+        "la clause les reprend depuis les critères du marché.",
+        basis="Code de la commande publique, art. L2152-7 et R2152-7",
+        covers=("critere-environnemental", "empreinte-environnementale"),
+    ),
+    Rule(
+        id="R04-haut-risque-journaux",
+        description="Un système à haut risque exige la journalisation automatique, avec une "
+        "conservation des journaux d'au moins six mois.",
+        basis=f"{AI_ACT}, art. 12, 19 et 26(6)",
         condition={"ai_high_risk": True},
-        covers=("journalisation", "documentation-technique", "supervision-humaine"),
-        required=("journalisation", "documentation-technique", "supervision-humaine"),
+        covers=("journalisation",),
+        required=("journalisation",),
     ),
     Rule(
-        id="R04-haut-risque-suivi",
+        id="R05-haut-risque-documentation",
+        description="Un système à haut risque exige la documentation technique et la notice "
+        "d'utilisation, tenues à jour.",
+        basis=f"{AI_ACT}, art. 11, 13 et 26(1)",
+        condition={"ai_high_risk": True},
+        covers=("documentation-technique",),
+        required=("documentation-technique",),
+    ),
+    Rule(
+        id="R06-haut-risque-controle-humain",
+        description="Un système à haut risque exige des mesures de contrôle humain, dont la capacité "
+        "d'arrêter ou de suspendre le système ; une clause de formation seule ne suffit pas.",
+        basis=f"{AI_ACT}, art. 14 (dont 14(4)(e), arrêt) et 26(2)",
+        condition={"ai_high_risk": True},
+        covers=("supervision-humaine", "arret"),
+        required=("supervision-humaine", "arret"),
+    ),
+    Rule(
+        id="R07-haut-risque-incidents",
+        description="Un système à haut risque exige le signalement des incidents graves par le "
+        "titulaire à l'acheteur.",
+        basis=f"{AI_ACT}, art. 26(5) et 73",
+        condition={"ai_high_risk": True},
+        covers=("incidents",),
+        required=("incidents",),
+    ),
+    Rule(
+        id="R08-haut-risque-analyse-impact",
+        description="Un acheteur public qui déploie un système à haut risque fait une analyse d'impact "
+        "sur les droits fondamentaux : le titulaire lui fournit les informations nécessaires.",
+        basis=f"{AI_ACT}, art. 27",
+        condition={"ai_high_risk": True},
+        covers=("analyse-impact",),
+        required=("analyse-impact",),
+    ),
+    Rule(
+        id="R09-haut-risque-suivi",
         description="Un système à haut risque appelle aussi le registre des modèles, l'explication des "
-        "sorties, l'audit, le signalement des incidents, l'appui à l'analyse d'impact et la "
-        "transparence envers les usagers.",
+        "sorties et le droit d'audit.",
+        basis=f"{AI_ACT}, art. 26 et 86 ; clauses MCC-AI (version haut risque)",
         condition={"ai_high_risk": True},
-        covers=(
-            "registre-modeles",
-            "explicabilite",
-            "audit",
-            "incidents",
-            "analyse-impact",
-            "transparence",
-        ),
+        covers=("registre-modeles", "explicabilite", "audit"),
     ),
     Rule(
-        id="R05-donnees-personnelles",
-        description="Le traitement de données personnelles exige les clauses de sous-traitance au sens "
-        "du RGPD (art. 28), avec la liste des sous-traitants et la destruction des données.",
+        id="R10-transparence",
+        description="Un système qui interagit avec des personnes ou génère du contenu pour le public "
+        "exige l'information des usagers, qu'il soit à haut risque ou non.",
+        basis=f"{AI_ACT}, art. 50",
+        condition={"interacts_with_people": True},
+        covers=("transparence",),
+        required=("transparence",),
+    ),
+    Rule(
+        id="R11-donnees-personnelles",
+        description="Le traitement de données personnelles exige les clauses de sous-traitance, "
+        "l'encadrement des sous-traitants ultérieurs et des transferts hors de l'Union, et "
+        "propose l'aide à l'analyse d'impact (AIPD) et la destruction des données.",
+        basis=f"{GDPR}, art. 28 (dont 28(2) et 28(4)), chapitre V (art. 44 à 49) et art. 35",
         condition={"personal_data": True},
-        covers=("traitement-donnees-personnelles", "sous-traitants", "destruction-donnees"),
-        required=("traitement-donnees-personnelles",),
+        covers=(
+            "traitement-donnees-personnelles",
+            "sous-traitants",
+            "localisation-ue",
+            "analyse-impact",
+            "destruction-donnees",
+        ),
+        required=("traitement-donnees-personnelles", "sous-traitants", "localisation-ue"),
     ),
     Rule(
-        id="R06-donnees-sensibles",
-        description="Des données sensibles confiées à un nuage commercial exigent un hébergement qualifié "
-        "SecNumCloud (loi SREN, art. 31) sans transfert hors de l'Union européenne.",
-        condition={"sensitive_data": True},
-        covers=("hebergement-secnumcloud", "localisation-ue"),
+        id="R12-secnumcloud-sren",
+        description="Une administration de l'État qui confie des données d'une sensibilité "
+        "particulière à un nuage commercial exige un hébergement qualifié SecNumCloud (ou "
+        "équivalent européen).",
+        basis="Loi n° 2024-449 du 21 mai 2024 (SREN), art. 31",
+        condition={"sren_applies": True},
+        covers=("hebergement-secnumcloud",),
         required=("hebergement-secnumcloud",),
     ),
     Rule(
-        id="R07-competences",
+        id="R13-secnumcloud-propose",
+        description="Hors du champ de l'article 31 de la loi SREN, des données sensibles appellent un "
+        "hébergement qualifié SecNumCloud, proposé sans être exigé.",
+        basis="Doctrine « cloud au centre » de l'État ; loi n° 2024-449 (SREN), art. 31 (hors champ)",
+        condition={"sensitive_outside_sren": True},
+        covers=("hebergement-secnumcloud", "localisation-ue"),
+    ),
+    Rule(
+        id="R14-hebergement-sante",
+        description="Des données de santé exigent un hébergeur certifié HDS.",
+        basis="Code de la santé publique, art. L1111-8",
+        condition={"health_data": True},
+        covers=("hebergement-hds",),
+        required=("hebergement-hds",),
+    ),
+    Rule(
+        id="R15-competences",
         description="Tout marché de système d'IA prévoit le transfert de compétences vers les agents de "
         "l'acheteur, pour garder son autonomie.",
+        basis="Bonne pratique (fiche pratique MiNumEco/DAE pour l'achat de solutions d'IA, 2025)",
         covers=("competences",),
     ),
     Rule(
-        id="R08-conditions-clause",
+        id="R16-conditions-clause",
         description="Une clause dont les conditions d'emploi déclarées (haut risque, données "
         "personnelles, données sensibles) sont toutes remplies par le profil est proposée.",
+        basis="Conditions d'emploi déclarées par les juristes dans la clause",
         by_clause_conditions=True,
     ),
     Rule(
-        id="R09-execution",
+        id="R17-execution",
         description="Tout marché de système d'IA fixe ses conditions d'exécution : niveaux de service, "
         "constat des manquements, forme et révision des prix, responsabilité et assurances, recette, "
         "garantie contre la dérive des performances, réexamen en cas de fin de vie d'un modèle, "
         "continuité du titulaire, accessibilité et absence de pratique interdite (AI Act, art. 5).",
+        basis="CCAG-TIC 2021, art. 14 et chap. 5 ; code de la commande publique, art. R2194-1 ; "
+        "loi n° 2005-102, art. 47 (RGAA) ; règlement (UE) 2024/1689 (AI Act), art. 5",
         covers=(
             "niveaux-de-service",
             "sanctions-manquements",
@@ -135,18 +228,20 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
-        id="R10-haut-risque-deployeur",
+        id="R18-haut-risque-deployeur",
         description="Un système à haut risque appelle aussi la gouvernance des données (AI Act, art. 10), "
         "l'appui aux obligations du déployeur (art. 26) et la conduite à tenir si l'acheteur "
         "modifie le système ou le renomme (art. 25).",
+        basis="Règlement (UE) 2024/1689 (AI Act), art. 10, 25 et 26",
         condition={"ai_high_risk": True},
         covers=("gouvernance-donnees", "obligations-deployeur", "requalification-fournisseur"),
     ),
     Rule(
-        id="R11-dependances",
+        id="R19-dependances",
         description="Une clause proposée qui renvoie à un sujet qu'elle ne traite pas (par exemple les "
         "niveaux de service ou le bordereau des prix) entraîne la proposition d'une clause qui le "
         "couvre : une stipulation ne peut renvoyer qu'à ce que le marché contient.",
+        basis="CCAG-TIC 2021, art. 1.2 (le CCAP fixe ce qui s'écarte du CCAG) ; cohérence des pièces",
     ),
 )
 
@@ -184,7 +279,7 @@ def default_variant(variants: list[dict], profile: dict) -> str:
     if not keys:
         return ""
     preferred = ["haut-risque"] if profile.get("ai_high_risk") else ["allegee"]
-    if profile.get("sensitive_data"):
+    if profile.get("sensitive_data") or profile.get("particularly_sensitive_data"):
         preferred.insert(0, "secnumcloud")
     for key in preferred:
         if key in keys:

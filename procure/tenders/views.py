@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 
 from procure.clause_library.services import COVERS
-from procure.core.errors import Conflict, ValidationError
-from procure.tenders import rules
+from procure.core.errors import Conflict, NotFound, ValidationError
+from procure.tenders import legal, rules
 from procure.tenders import services as svc
 from procure.web.files import document_store, send_document
 from procure.web.htmx import redirect, render
@@ -23,6 +23,9 @@ CHOICES = {
     "pieces": svc.PIECES,
     "formats": svc.FORMATS,
     "max_criteria": svc.MAX_CRITERIA,
+    "buyer_kinds": svc.BUYER_KINDS,
+    "sub_metrics": svc.SUB_METRICS,
+    "max_sub_criteria": svc.MAX_SUB_CRITERIA,
 }
 
 
@@ -71,6 +74,7 @@ def _page(tender_id: int, *, status: int = 200, **extra):
         subject=subject,
         documents=page.documents,
         cpv=page.cpv,
+        rules_by_id=rules.RULES_BY_ID,
         breadcrumb=[ROOM, (tender.reference, None)],
         **CHOICES,
         **extra,
@@ -96,6 +100,9 @@ def rules_page():
         "tenders/rules.html",
         rules=rules.RULES,
         covers=COVERS,
+        buyer_kinds=svc.BUYER_KINDS,
+        thresholds=legal.THRESHOLDS_2026,
+        threshold_source=legal.THRESHOLD_SOURCE,
         breadcrumb=[ROOM, ("Règles de proposition", None)],
     )
 
@@ -104,12 +111,15 @@ def rules_page():
 @roles_required("buyer")
 def cpv_search():
     q = (request.args.get("q") or request.args.get("cpv_q") or "").strip()
+    # Codes ticked before this search stay ticked, above the new results, until unticked.
+    picked = svc.cpv_labels(svc.parse_cpv(request.args.getlist("cpv_pick")[:50], {}))
     results = svc.search_cpv(q) if q else []
     return render(
         "tenders/cpv.html",
         "tenders/_cpv_results.html",
         q=q,
         results=results,
+        picked=picked,
         breadcrumb=[ROOM, ("Codes CPV", None)],
     )
 
@@ -392,8 +402,13 @@ def export(tender_id: int):
         )
     except ValidationError as exc:
         return _page(tender_id, status=422, export_error=exc.message)
-    flash(f"{svc.PIECES[doc.piece]} exporté ({doc.format.upper()}).", "success")
-    return redirect(url_for("tenders.document", tender_id=tender_id, document_id=doc.id))
+    flash(
+        f"{svc.PIECES[doc.piece]} exporté ({doc.format.upper()}) : {doc.filename}, à télécharger "
+        "dans le tableau des exports.",
+        "success",
+    )
+    # Back to the page, so the exports table shows the new file (the download is one click).
+    return redirect(url_for("tenders.show", tender_id=tender_id, _anchor="documents"))
 
 
 @bp.route("/<int:tender_id>/documents/<int:document_id>")
@@ -403,3 +418,31 @@ def document(tender_id: int, document_id: int):
         session=db_session(), actor=current_actor(), tender_id=tender_id, document_id=document_id
     )
     return send_document("tenders", doc.tender_id, doc.filename, doc.format)
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@roles_required("buyer")
+def verify_page():
+    """Upload an exported DOCX/ODT: the clause-by-clause report with each edit's word diff."""
+    report, errors, status = None, {}, 200
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            report = svc.verify_upload(
+                session=db_session(),
+                actor=current_actor(),
+                filename=upload.filename if upload else "",
+                data=upload.read(svc.MAX_VERIFY_BYTES + 1) if upload else b"",
+            )
+        except ValidationError as exc:
+            errors, status = {"file": exc.message}, 422
+        except NotFound as exc:  # no export matches: say so beside the field
+            errors, status = {"file": exc.message}, 404
+    return render(
+        "tenders/verify.html",
+        status=status,
+        report=report,
+        errors=errors,
+        max_mb=svc.MAX_VERIFY_BYTES // (1024 * 1024),
+        breadcrumb=[ROOM, ("Vérifier un document exporté", None)],
+    )

@@ -329,7 +329,7 @@ def test_reject_needs_a_comment_and_deprecate_names_the_replacement(session, lib
 def test_approved_versions_are_immutable_by_any_path(session, engine, library, jurists):
     author, reviewer = jurists
     synced(session, library, author)
-    key = "environnement.critere-environnemental"
+    key = "donnees.hebergement-secnumcloud"
     version = approve_all(session, author, reviewer, key)
     # Through the services: an approved version cannot be edited as a draft.
     with pytest.raises(service.Conflict):
@@ -387,7 +387,7 @@ def test_library_page_searches_as_you_type_with_filters(client, login, session, 
     for query, expected in [
         ("réversibilité", "reversibilite.plan-de-reversibilite"),
         ("qualification secnumcloud", "donnees.hebergement-secnumcloud"),
-        ("logarithmque", "environnement.critere-environnemental"),
+        ("sous-critèr", "environnement.critere-environnemental"),
         ("pondér", "environnement.critere-environnemental"),
         ("L2152-7", "environnement.critere-environnemental"),
     ]:
@@ -413,26 +413,38 @@ def test_clause_page_shows_text_variables_references_and_timeline(
     client, login, session, library, jurists
 ):
     author, reviewer = jurists
-    synced(session, library, author)
+    # A fourth clause, with variants (the environmental criterion no longer has any).
+    shutil.copy(
+        ROOT / "clauses/environnement/declaration-empreinte.md",
+        library / "environnement/declaration-empreinte.md",
+    )
+    report = service.sync_directory(session=session, actor=actor(author), directory=library)
+    assert not report.errors and len(report.created) == len(SAMPLE) + 1
     approve_all(session, author, reviewer, "environnement.critere-environnemental")
+    approve_all(session, author, reviewer, "environnement.declaration-empreinte")
+    approve_all(session, author, reviewer, "donnees.hebergement-secnumcloud")
     login("buyer")
     page = soup(client.get("/clauses/environnement.critere-environnemental"))
     body = page.select_one("#clause-text .clause-body").get_text(" ", strip=True)
-    assert "pondéré à 15 % de la note globale" in body and "PUE de 2" in body
-    assert "note maximale du sous-critère × empreinte la plus faible" in body  # default variant
-    assert "échelle logarithmique" not in body
-    other = soup(
-        client.get("/clauses/environnement.critere-environnemental?variante=logarithmique")
-    )
-    assert "1\u202f000 fois supérieure" in other.select_one("#clause-text").get_text(
-        " ", strip=True
-    )
-    names = [td.get_text() for td in page.select("#variables tbody tr td:first-child")]
-    assert "ponderation_pct" in names
+    # The weight and method live in the tender: outside one, the clause names what it will print.
+    assert "pondéré à [valeur du marché : pondération du critère environnemental]" in body
+    assert "[valeur du marché : sous-critères du critère environnemental]" in body
+    assert "15 %" not in body and "logarithmique" not in body
     assert "L2152-7" in page.select_one("#references").get_text()
     steps = [li.get_text(" ", strip=True) for li in page.select("#timeline li")]
     assert len(steps) == 3 and "approuvé" in steps[-1]
-    assert page.select_one("#actions") is None  # a buyer reads, does not review
+    page = soup(client.get("/clauses/environnement.declaration-empreinte"))
+    body = page.select_one("#clause-text .clause-body").get_text(" ", strip=True)
+    assert "mesurées sur l'infrastructure de production" in body  # default variant
+    assert "estimées par un modèle de calcul" not in body
+    other = soup(client.get("/clauses/donnees.hebergement-secnumcloud"))
+    names = [td.get_text() for td in other.select("#variables tbody tr td:first-child")]
+    assert "pays_hebergement" in names
+    other = soup(client.get("/clauses/environnement.declaration-empreinte?variante=estimee"))
+    assert "estimées par un modèle de calcul" in other.select_one("#clause-text").get_text(
+        " ", strip=True
+    )
+    assert other.select_one("#actions") is None  # a buyer reads, does not review
 
 
 def test_legal_user_creates_edits_submits_and_another_approves_in_the_ui(

@@ -74,6 +74,8 @@ RULES: dict[tuple[str, str], str | set[str]] = {
     ("tenders.clause_upgrade", "POST"): BUYER_SIDE,
     ("tenders.export", "POST"): BUYER_SIDE,
     ("tenders.document", "GET"): BUYER_SIDE,
+    ("tenders.verify_page", "GET"): BUYER_SIDE,
+    ("tenders.verify_page", "POST"): BUYER_SIDE,
     ("tenders.rules_page", "GET"): {"buyer", "legal"},
     # sourcing
     ("sourcing.index", "GET"): SOURCING,

@@ -236,3 +236,17 @@ def test_libreoffice_converts_both_formats_with_values(tmp_path):
         assert f"Le plan de réversibilité est remis sous {value}." in text
         assert "Article 1 – Objet du marché" in text
         assert "Page 2 sur" in text and "PRC-2026-0042" in text
+
+
+def test_docx_asks_word_and_libreoffice_to_update_fields_on_open(tmp_path):
+    """The table of contents gets its page numbers when the document is opened."""
+    import zipfile
+
+    path = tmp_path / "toc.docx"
+    write_docx(sample_spec(), path)
+    settings = zipfile.ZipFile(path).read("word/settings.xml").decode()
+    assert '<w:updateFields w:val="true"/>' in settings
+    # Placed where the schema wants it: before the compatibility settings, once.
+    assert settings.count("updateFields") == 1
+    if "<w:compat" in settings:
+        assert settings.index("updateFields") < settings.index("<w:compat")

@@ -80,7 +80,7 @@ def test_proposals_for_price_and_environment_with_sub_criteria():
         {"name": "Valeur technique", "kind": "technical", "max_score": 40}, offers
     )
     assert manual == {}
-    # A sub-criterion that needs judgement: no formula for the whole criterion.
+    # Only sub-criteria that need judgement: no formula for the criterion.
     assert (
         scoring.propose(
             {
@@ -93,6 +93,25 @@ def test_proposals_for_price_and_environment_with_sub_criteria():
         )
         == {}
     )
+    # The RC's split of a measured part and a judged part: the formula proposes the measured
+    # part only, marked partial, and names the part left to the evaluators.
+    split = scoring.propose(
+        {
+            "name": "Env",
+            "kind": "environment",
+            "method": "logarithmique",
+            "max_score": 20,
+            "cap": 100,
+            "sub_criteria": [
+                {"name": "Empreinte", "weight": 70, "metric": "kgco2e_per_year"},
+                {"name": "Démarche", "weight": 30, "metric": ""},
+            ],
+        },
+        offers,
+    )
+    assert split["a"]["partial"] and split["a"]["score"] == pytest.approx(14)
+    assert split["b"]["score"] == pytest.approx(14 * (1 - 1 / 2))
+    assert "Démarche : à apprécier par les évaluateurs (sur 6)" in split["b"]["detail"]
 
 
 def test_weighted_total_and_ranking_with_ties():

@@ -62,7 +62,8 @@ def test_create_tender_without_javascript(client, login, session, library):
         "auditabilite.journalisation" in keys
         and "supervision-humaine.mesures-controle-humain" in keys
     )
-    assert page.select_one("#clause-list a[href='/tenders/rules#R03-haut-risque']")
+    link = page.select_one("#clause-list a[href='/tenders/rules#R04-haut-risque-journaux']")
+    assert link and "26(6)" in link.find_next("span", class_="basis").get_text()
     assert page.select_one("#findings tr[data-code=RESUME]")
 
 
@@ -210,15 +211,18 @@ def test_export_from_the_page_and_download(client, login, session, library):
     user = login("buyer")
     tender = make_tender(session, user)
     r = client.post(f"/tenders/{tender.id}/export", data={"piece": "RC", "format": "odt"})
-    assert r.status_code == 303
-    download = client.get(r.headers["Location"])
-    assert download.status_code == 200 and download.data[:2] == b"PK"
+    assert r.status_code == 303 and r.headers["Location"].endswith(
+        f"/tenders/{tender.id}#documents"
+    )
+    # The page the buyer lands on lists the new export, with its download link.
+    page = soup(client.get(r.headers["Location"]))
     doc = session.exec(select(TenderDocument)).one()
+    assert doc.sha256 in page.select_one("#documents").get_text()
+    download = client.get(page.select_one("#documents a")["href"])
+    assert download.status_code == 200 and download.data[:2] == b"PK"
     import hashlib
 
     assert hashlib.sha256(download.data).hexdigest() == doc.sha256
-    page = soup(client.get(f"/tenders/{tender.id}"))
-    assert doc.sha256 in page.select_one("#documents").get_text()
 
 
 def test_export_blocked_by_errors_in_the_page(client, login, session, library):
@@ -228,7 +232,12 @@ def test_export_blocked_by_errors_in_the_page(client, login, session, library):
     assert page.select_one("#findings tr[data-code=CRITERE-ENVIRONNEMENTAL-ABSENT] a")[
         "href"
     ].endswith("#criteres")
-    assert page.select_one("form[action$='/export'] button").has_attr("disabled")
+    button = page.select_one("form[action$='/export'] button")
+    assert button.has_attr("disabled") and button["aria-describedby"] == "export-blockers"
+    # The blocking findings sit next to the disabled button, each with its fix link.
+    blockers = page.select_one("#export-blockers")
+    assert "CRITERE-ENVIRONNEMENTAL-ABSENT" in blockers.get_text()
+    assert blockers.select_one("a")["href"].endswith("#criteres")
     r = client.post(f"/tenders/{tender.id}/export", data={"piece": "RC", "format": "docx"})
     assert r.status_code == 422
     assert "Export refusé" in soup(r).select_one("#export-error").get_text()
@@ -300,3 +309,132 @@ def test_index_and_home_panel(client, login, session, library):
     assert page.select_one(f"#tender-{tender.id} a").get_text() == tender.reference
     home = soup(client.get("/"))
     assert tender.reference in home.get_text()
+
+
+def test_profile_and_sub_criteria_round_trip_through_the_form(client, login, session, library):
+    login("buyer")
+    page = soup(client.get("/tenders/new"))
+    # The new-tender form offers the environmental split the RC will publish.
+    assert page.select_one("#crit-3-sub-1-name")["value"] == "Empreinte par unité fonctionnelle"
+    assert page.select_one("#f-buyer_kind option[value=etat]")
+    form = dict(
+        FORM,
+        buyer_kind="etat",
+        launch_date="2026-10-01",
+        interacts_with_people="on",
+        particularly_sensitive_data="on",
+        lots="",
+        lots_reason="Prestation intégrée.",
+        **{
+            "crit-3-name": "Environnement",
+            "crit-3-kind": "environment",
+            "crit-3-weight": "15",
+            "crit-3-method": "logarithmique",
+            "crit-3-cap": "500",
+            "crit-3-sub-1-name": "Empreinte",
+            "crit-3-sub-1-weight": "60",
+            "crit-3-sub-1-metric": "kgco2e_per_year",
+            "crit-3-sub-2-name": "Démarche",
+            "crit-3-sub-2-weight": "40",
+            "crit-3-sub-2-metric": "",
+        },
+    )
+    r = client.post("/tenders/new", data=form)
+    assert r.status_code == 303, soup(r).select_one(".error-summary")
+    tender = session.exec(select(Tender)).one()
+    assert tender.buyer_kind == "etat" and tender.interacts_with_people
+    assert tender.particularly_sensitive_data and str(tender.launch_date) == "2026-10-01"
+    env = tender.award_criteria[2]
+    assert env["cap"] == 500 and [s["weight"] for s in env["sub_criteria"]] == [60, 40]
+    edit = soup(client.get(f"/tenders/{tender.id}/edit"))
+    assert edit.select_one("#crit-3-sub-2-weight")["value"] == "40"
+    assert edit.select_one("#f-buyer_kind option[selected]")["value"] == "etat"
+    assert edit.select_one("input[name=interacts_with_people]").has_attr("checked")
+    # A split that does not add up is refused, naming the criterion.
+    bad = dict(form, **{"crit-3-sub-2-weight": "30"})
+    r = client.post("/tenders/new", data=bad)
+    assert r.status_code == 422 and "90 %" in soup(r).select_one(".error-summary").get_text()
+    # The findings show their legal basis; the rules page too, with the EU thresholds.
+    page = soup(client.get(f"/tenders/{tender.id}"))
+    # (SecNumCloud is limited to France by default: a warning citing regulation 2018/1807.)
+    basis = page.select_one("#findings tr[data-code=HEBERGEMENT-FRANCE] td.basis")
+    assert basis is not None and "2018/1807" in basis.get_text()
+    rules = soup(client.get("/tenders/rules"))
+    assert "art. 50" in rules.select_one("#R10-transparence td.basis").get_text()
+    assert "140" in rules.select_one("#thresholds").get_text()
+
+
+def test_cpv_picker_keeps_ticked_codes_across_searches(client, login, library):
+    login("buyer")
+    first = soup(client.get("/tenders/cpv?cpv_q=logiciel", headers={"HX-Request": "true"}))
+    code = first.select_one("#cpv-results input[name=cpv_pick]")["value"]
+    # The second search sends the ticked code (hx-include) and gets it back, still ticked.
+    second = soup(
+        client.get(
+            "/tenders/cpv",
+            query_string={"cpv_q": "traduction", "cpv_pick": [code]},
+            headers={"HX-Request": "true"},
+        )
+    )
+    kept = second.select_one(f"#cpv-picked input[value='{code}']")
+    assert kept is not None and kept.has_attr("checked")
+    assert len(second.select(f"input[value='{code}']")) == 1
+    page = soup(client.get("/tenders/new"))
+    assert "cpv_pick" in page.select_one("#f-cpv_q")["hx-include"]
+
+
+def test_verify_from_the_ui_with_word_diff_and_audit(client, login, session, library, app, runner):
+    import io
+
+    import docx as python_docx
+
+    user = login("buyer")
+    tender = make_tender(
+        session,
+        user,
+        award_criteria=CRITERIA,
+        lots_reason="Prestation unique.",
+    )
+    clauses = {r.clause.key: r for r in svc.tender_clauses(session=session, tender=tender)}
+    assert "auditabilite.journalisation" in clauses
+    r = client.post(f"/tenders/{tender.id}/export", data={"piece": "CCTP", "format": "docx"})
+    assert r.status_code == 303, soup(r).get_text()[:500]
+    page = soup(client.get(r.headers["Location"]))
+    original = client.get(page.select_one("#documents a")["href"]).data
+    document = python_docx.Document(io.BytesIO(original))
+    target = next(
+        p for p in document.paragraphs if p.text.startswith("Les journaux sont conservés pendant")
+    )
+    target.runs[0].text = target.runs[0].text.replace("conservés", "gardés")
+    edited = io.BytesIO()
+    document.save(edited)
+    r = client.post(
+        "/tenders/verify",
+        data={"file": (io.BytesIO(edited.getvalue()), "CCTP-modifie.docx")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 200
+    report = soup(r).select_one("#verify-report")
+    row = report.select_one("tr[data-key='auditabilite.journalisation']")
+    assert row.select_one("del").get_text().strip() == "conservés"
+    assert row.select_one("ins").get_text().strip() == "gardés"
+    assert report.select_one("tr.verify-conforme")
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "tender.verify")).first()
+    assert event is not None and event.details["file"] == "CCTP-modifie.docx"
+    assert event.details["summary"]["modifiee"] == 1
+    # Refused: another type, an empty file; nothing written but the message beside the field.
+    r = client.post(
+        "/tenders/verify",
+        data={"file": (io.BytesIO(b"hello"), "notes.txt")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422 and "DOCX ou ODT" in soup(r).select_one("#err-file").get_text()
+    r = client.post(
+        "/tenders/verify",
+        data={"file": (io.BytesIO(b"PK not a zip"), "faux.docx")},
+        content_type="multipart/form-data",
+    )
+    assert (
+        r.status_code == 422
+        and "pas un document DOCX lisible" in soup(r).select_one("#err-file").get_text()
+    )

@@ -55,6 +55,7 @@ from procure.clause_library.services.vocabulary import (
     FORM_FIELDS,
     PIECES,
     PLACEHOLDER_RE,
+    TENDER_PLACEHOLDERS,
     VARIABLE_TYPES,
 )
 from procure.clause_library.services.workflow import approve, deprecate, reject, submit
@@ -73,6 +74,7 @@ __all__ = [
     "PIECES",
     "PLACEHOLDER_RE",
     "STATUS_LABELS",
+    "TENDER_PLACEHOLDERS",
     "VARIABLE_TYPES",
     "ClauseFormatError",
     "ClauseSpec",

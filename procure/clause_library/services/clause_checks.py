@@ -15,6 +15,8 @@ from procure.clause_library.services.vocabulary import (
     NAME_RE,
     PLACEHOLDER_RE,
     TEMPLATE_CODE_RE,
+    TENDER_PLACEHOLDERS,
+    TENDER_PREFIX,
     VARIABLE_FIELDS,
     VARIABLE_TYPES,
     VARIANT_OPEN_RE,
@@ -322,6 +324,13 @@ def check_body(
             )
         for match in PLACEHOLDER_RE.finditer(line):
             inner = match.group(1).strip()
+            if inner.startswith(TENDER_PREFIX):
+                if inner not in TENDER_PLACEHOLDERS:
+                    raise fail(
+                        f"valeur du marché inconnue « {inner} » : valeurs permises "
+                        f"{', '.join(TENDER_PLACEHOLDERS)}."
+                    )
+                continue
             if not NAME_RE.match(inner):
                 raise fail(
                     f"code de gabarit interdit « {match.group(0)} » : une variable s'écrit "

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 
 from procure.clause_library.services.values import format_value
-from procure.clause_library.services.vocabulary import PLACEHOLDER_RE, VARIANT_OPEN_RE
+from procure.clause_library.services.vocabulary import (
+    PLACEHOLDER_RE,
+    TENDER_PLACEHOLDERS,
+    TENDER_PREFIX,
+    VARIANT_OPEN_RE,
+)
 
 
 def select_variant_lines(body: str, variant: str | None) -> list[str]:
@@ -47,13 +52,16 @@ def render_blocks(
     values: dict,
     *,
     variants: list[dict] | None = None,
+    tender_values: dict[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """Render a body: [("p" | "li", text)], with the chosen variant's blocks and the values.
 
     `variant=None` means the default variant: the first of `variants` when given, else the first
     variant block of the body. Placeholders of declared variables are replaced by French-formatted
     values; an empty value renders as "[à compléter : <label>]". The text is NOT escaped: escaping
-    happens at output (HTML autoescape, DOCX/ODT writers).
+    happens at output (HTML autoescape, DOCX/ODT writers). Reserved `marche.*` placeholders
+    take their text from `tender_values` (computed by the tenders room from the tender itself),
+    else "[valeur du marché : <label>]".
     """
     if variant is None:
         keys = [v["key"] for v in variants] if variants else body_variants(body)
@@ -63,6 +71,11 @@ def render_blocks(
 
     def substitute(match: re.Match) -> str:
         name = match.group(1).strip()
+        if name.startswith(TENDER_PREFIX):
+            if name not in TENDER_PLACEHOLDERS:
+                return f"[valeur du marché inconnue : {name}]"
+            given = (tender_values or {}).get(name)
+            return given if given else f"[valeur du marché : {TENDER_PLACEHOLDERS[name]}]"
         var = by_name.get(name)
         if var is None:  # parse refuses this; never let it through as text
             return f"[variable inconnue : {name}]"

@@ -62,7 +62,9 @@ COVERS: dict[str, str] = {
     "empreinte-environnementale": "déclaration et suivi de l'empreinte",
     "critere-environnemental": "critère d'attribution environnemental (RC)",
     "securite": "sécurité du système",
-    "supervision-humaine": "contrôle humain et capacité d'arrêt",
+    "supervision-humaine": "mesures de contrôle humain",
+    "arret": "capacité d'arrêter ou de suspendre le système",
+    "hebergement-hds": "hébergement certifié HDS (données de santé)",
     "transparence": "information des usagers",
     "competences": "transfert de compétences",
     "niveaux-de-service": "niveaux de service, leur mesure et leurs pénalités",
@@ -136,3 +138,21 @@ VARIANT_KEY_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 PLACEHOLDER_RE = re.compile(r"\{\{(.*?)\}\}")
 VARIANT_OPEN_RE = re.compile(r"^:::\s*variante\s+(\S+)\s*$")
 TEMPLATE_CODE_RE = re.compile(r"\{%|%\}|\{#|#\}|\$\{")
+
+# Reserved placeholders: values that live once in the tender (award criteria, weights, scoring
+# methods, functional unit, lots). A clause prints them with `{{ marche.<name> }}` and never
+# declares a variable that repeats them; the tenders room supplies the already-formatted text,
+# and outside a tender they render as "[valeur du marché : <label>]".
+TENDER_PREFIX = "marche."
+TENDER_PLACEHOLDERS: dict[str, str] = {
+    "marche.criteres": "critères d'attribution et leurs pondérations",
+    "marche.critere_env_nom": "nom du critère environnemental",
+    "marche.critere_env_ponderation": "pondération du critère environnemental",
+    "marche.critere_env_note_max": "note maximale du critère environnemental",
+    "marche.critere_env_methode": "méthode de notation du critère environnemental",
+    "marche.critere_env_sous_criteres": "sous-critères du critère environnemental",
+    "marche.unite_fonctionnelle": "unité fonctionnelle",
+    "marche.requetes_par_an": "volume annuel de requêtes",
+    "marche.jetons_par_requete": "jetons par requête",
+    "marche.lots": "allotissement",
+}

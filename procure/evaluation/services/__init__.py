@@ -13,6 +13,7 @@ from procure.evaluation.services.access import (
     assignments,
     can_manage,
     criteria,
+    criterion_text,
     get_tender,
     lock_state,
     visible_tenders,
@@ -52,6 +53,7 @@ from procure.evaluation.services.report import (
 from procure.evaluation.services.scores import save_scores, submit_scores, visible_scores
 
 __all__ = [
+    "criterion_text",
     "MIN_REASON",
     "Conflict",
     "Forbidden",

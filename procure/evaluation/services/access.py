@@ -133,6 +133,11 @@ def criteria(tender: Tender) -> list[dict]:
     return [c for c in (tender.award_criteria or []) if c.get("name")]
 
 
+def criterion_text(criterion: dict) -> str:
+    """How the RC published this criterion's scoring: the tenders room's one wording."""
+    return tenders.criterion_text(criterion)
+
+
 def criterion(tender: Tender, name: str) -> dict:
     for c in criteria(tender):
         if c["name"] == name:

@@ -25,6 +25,7 @@ from procure.evaluation.services.charts import (
 )
 from procure.evaluation.services.charts import score_rows as score_rows_of
 from procure.evaluation.services.overview import overview
+from procure.tenders import services as tenders
 from procure.tenders.models import Tender, TenderDocument
 
 FORMATS = ("docx", "odt")
@@ -39,30 +40,24 @@ def report_spec(*, session: Session, actor: Actor, tender_id: int) -> d.Document
     if view["lock"].status != "locked":
         raise Conflict("Le rapport d'analyse s'exporte une fois l'évaluation verrouillée.")
     blocks: list[object] = [d.Toc(), d.Heading("Objet et méthode")]
-    requests, tokens = tender.requests_per_year, tender.tokens_per_request
     blocks.append(
         d.Paragraph(
             f"Le présent rapport analyse les {len(view['offers'])} offres reçues pour le marché {tender.reference} "
-            f"« {tender.title} ». L'unité fonctionnelle fixée par le règlement de la consultation est de "
-            f"{requests or '—'} requêtes par an de {tokens or '—'} jetons produits chacune."
+            f"« {tender.title} ». L'unité fonctionnelle fixée par le règlement de la consultation est : "
+            f"{tenders.functional_unit_text(tender) or 'non fixée'}."
         )
     )
     blocks.append(d.Heading("Critères et méthodes de notation", 2))
     blocks.append(
         d.Table(
-            ["Critère", "Nature", "Pondération (%)", "Note maximale", "Méthode"],
+            ["Critère", "Nature", "Pondération", "Note maximale", "Méthode"],
             [
                 [
                     c["name"],
                     c.get("kind", ""),
-                    format_number(float(c.get("weight") or 0), 0),
+                    tenders.weight_text(c),
                     format_number(scoring.max_score(c), 0),
-                    {
-                        "hyperbolic": "meilleure offre / offre × note maximale",
-                        "log": "échelle logarithmique écrêtée",
-                        "thresholds": "seuils",
-                        "manual": "appréciation",
-                    }[scoring.method_of(c)],
+                    tenders.criterion_text(c),
                 ]
                 for c in view["criteria"]
             ],

@@ -17,12 +17,16 @@ from procure.tenders.services.access import (
     tender_by_reference,
 )
 from procure.tenders.services.choices import (
+    BUYER_KINDS,
     CRITERION_KINDS,
     FORMATS,
     MAX_CRITERIA,
+    MAX_SUB_CRITERIA,
     METHODS,
     PIECES,
     PROCEDURES,
+    SUB_METRICS,
+    procedure_code,
 )
 from procure.tenders.services.clauses import (
     ClauseRow,
@@ -48,6 +52,14 @@ from procure.tenders.services.compliance import (
     library_stamp,
 )
 from procure.tenders.services.cpv import cpv_labels, is_known_cpv, search_cpv
+from procure.tenders.services.criteria import (
+    criterion_text,
+    functional_unit_text,
+    method_text,
+    sub_criteria_text,
+    tender_values,
+    weight_text,
+)
 from procure.tenders.services.export import export, get_document, list_documents
 from procure.tenders.services.forms import (
     form_to_data,
@@ -79,12 +91,21 @@ from procure.tenders.services.pages import (
 )
 from procure.tenders.services.pending import pending_work
 from procure.tenders.services.spec import build_spec
-from procure.tenders.services.verify import verify
+from procure.tenders.services.verify import (
+    MAX_VERIFY_BYTES,
+    diff_text,
+    verify,
+    verify_upload,
+)
 
 __all__ = [
+    "BUYER_KINDS",
     "CRITERION_KINDS",
     "FORMATS",
     "MAX_CRITERIA",
+    "MAX_SUB_CRITERIA",
+    "SUB_METRICS",
+    "procedure_code",
     "METHODS",
     "PIECES",
     "PROCEDURES",
@@ -105,6 +126,12 @@ __all__ = [
     "clause_page",
     "clause_diff",
     "cpv_labels",
+    "criterion_text",
+    "functional_unit_text",
+    "method_text",
+    "sub_criteria_text",
+    "tender_values",
+    "weight_text",
     "create_from_spec",
     "create_tender",
     "error_count",
@@ -141,4 +168,7 @@ __all__ = [
     "update_tender",
     "upgrade_clause",
     "verify",
+    "verify_upload",
+    "diff_text",
+    "MAX_VERIFY_BYTES",
 ]

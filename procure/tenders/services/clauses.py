@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from procure.core.errors import Conflict, NotFound, ValidationError
 from procure.tenders import rules
 from procure.tenders.models import Tender, TenderClause
 from procure.tenders.services.access import get_tender
+from procure.tenders.services.criteria import tender_values
 from procure.tenders.services.library import (
     latest_approved,
     profile_of,
@@ -45,6 +46,8 @@ class ClauseRow:
     clause: Clause
     version: ClauseVersion
     latest: ClauseVersion | None
+    # The text of the reserved `marche.*` placeholders, from the tender (criteria.tender_values).
+    context: dict[str, str] = field(default_factory=dict)
 
     @property
     def stale(self) -> bool:
@@ -66,14 +69,23 @@ class ClauseRow:
             self.version,
             variant or self.link.variant,
             self.link.values if values is None else values,
+            self.context,
         )
 
 
 def render_clause(
-    version: ClauseVersion, variant: str | None, values: dict
+    version: ClauseVersion,
+    variant: str | None,
+    values: dict,
+    tender_values: dict[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     return library.render_blocks(
-        version.body, version.variables, variant or None, values or {}, variants=version.variants
+        version.body,
+        version.variables,
+        variant or None,
+        values or {},
+        variants=version.variants,
+        tender_values=tender_values,
     )
 
 
@@ -95,8 +107,9 @@ def tender_clauses(*, session: Session, tender: Tender) -> list[ClauseRow]:
         ).all():
             if version.clause_id not in latest or version.number > latest[version.clause_id].number:
                 latest[version.clause_id] = version
+    context = tender_values(tender)
     return [
-        ClauseRow(link, clause, version, latest.get(link.clause_id))
+        ClauseRow(link, clause, version, latest.get(link.clause_id), context)
         for link, clause, version in rows
     ]
 
@@ -344,7 +357,7 @@ def preview(
     for name in errors:  # show what was typed for a refused value, not a stale one
         if name in values:
             shown[name] = values[name]
-    return render_clause(row.version, variant, shown), errors
+    return render_clause(row.version, variant, shown, row.context), errors
 
 
 def _plain(blocks: list[tuple[str, str]]) -> str:
@@ -360,7 +373,8 @@ def clause_diff(*, row: ClauseRow) -> list[tuple[str, str]]:
         row.link.variant if row.link.variant in [v["key"] for v in row.latest.variants] else None
     )
     return library.word_diff(
-        _plain(row.blocks()), _plain(render_clause(row.latest, new_variant, new_values))
+        _plain(row.blocks()),
+        _plain(render_clause(row.latest, new_variant, new_values, row.context)),
     )
 
 

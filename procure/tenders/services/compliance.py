@@ -4,40 +4,28 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, func, select
 
 from procure.clause_library import services as library
 from procure.clause_library.models import ClauseVersion
 from procure.core.audit import Actor
-from procure.core.formatting import format_number
 from procure.tenders import rules
 from procure.tenders.models import Tender
 from procure.tenders.services.access import get_tender
 from procure.tenders.services.clause_dependencies import dependency_findings
 from procure.tenders.services.clauses import ClauseRow, tender_clauses
+from procure.tenders.services.findings import Finding
+from procure.tenders.services.legal_checks import (
+    clause_findings,
+    consistency_findings,
+    criteria_findings,
+    procedure_findings,
+    profile_findings,
+)
 from procure.tenders.services.library import (
     profile_of,
 )
-
-
-@dataclass
-class Finding:
-    code: str
-    severity: str  # error, warning, info
-    message: str
-    fix: dict = field(
-        default_factory=dict
-    )  # {"target": "edit"|"clauses"|"clause"|"library", "link_id": ..}
-
-    def to_dict(self) -> dict:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "message": self.message,
-            "fix": self.fix,
-        }
 
 
 def check(
@@ -45,49 +33,14 @@ def check(
 ) -> list[Finding]:
     """Compliance findings, errors first."""
     rows = tender_clauses(session=session, tender=tender) if rows is None else rows
-    found: list[Finding] = []
-    criteria = tender.award_criteria or []
-    if not criteria:
-        found.append(
-            Finding(
-                "CRITERES-ABSENTS",
-                "error",
-                "Aucun critère d'attribution n'est défini.",
-                {"target": "edit", "anchor": "criteres"},
-            )
-        )
-    if not any(c.get("kind") == "environment" for c in criteria):
-        found.append(
-            Finding(
-                "CRITERE-ENVIRONNEMENTAL-ABSENT",
-                "error",
-                "Aucun critère d'attribution ne porte sur les caractéristiques environnementales de l'offre : "
-                "obligatoire depuis le 22 août 2026 (loi Climat et Résilience, art. 35).",
-                {"target": "edit", "anchor": "criteres"},
-            )
-        )
-    total = sum(float(c.get("weight") or 0) for c in criteria)
-    if criteria and abs(total - 100) > 1e-9:
-        found.append(
-            Finding(
-                "PONDERATIONS",
-                "error",
-                f"Les pondérations des critères totalisent {format_number(total)} au lieu de 100.",
-                {"target": "edit", "anchor": "criteres"},
-            )
-        )
-    if any(c.get("kind") == "environment" for c in criteria) and not (
-        tender.requests_per_year and tender.tokens_per_request
-    ):
-        found.append(
-            Finding(
-                "UNITE-FONCTIONNELLE",
-                "warning",
-                "L'unité fonctionnelle (requêtes par an, jetons par requête) n'est pas fixée : "
-                "les empreintes des offres ne seront pas comparables.",
-                {"target": "edit", "anchor": "unite"},
-            )
-        )
+    profile = profile_of(tender)
+    found: list[Finding] = [
+        *profile_findings(tender),
+        *criteria_findings(tender, profile),
+        *procedure_findings(tender),
+        *consistency_findings(tender, rows),
+        *clause_findings(tender, rows),
+    ]
     if not tender.cpv_codes:
         found.append(
             Finding(
@@ -98,7 +51,7 @@ def check(
             )
         )
     covered = {subject for r in rows for subject in r.version.covers}
-    for subject, rule in rules.required_subjects(profile_of(tender)):
+    for subject, rule in rules.required_subjects(profile):
         if subject not in covered:
             found.append(
                 Finding(
@@ -107,6 +60,7 @@ def check(
                     f"Aucune clause ne couvre « {library.COVERS.get(subject, subject)} », requise par la règle "
                     f"{rule.id} ({rule.condition_text()}).",
                     {"target": "library", "subject": subject},
+                    rule.basis,
                 )
             )
     for r in rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from procure.core.formatting import (
@@ -13,11 +14,25 @@ from procure.core.formatting import (
 )
 from procure.tenders.models import Tender
 from procure.tenders.services.choices import (
+    BUYER_KINDS,
     CRITERION_KINDS,
     MAX_CRITERIA,
+    MAX_SUB_CRITERIA,
     METHODS,
     PROCEDURES,
     REFERENCE_RE,
+    SUB_METRICS,
+    procedure_code,
+)
+
+PROFILE_FLAGS = (
+    "ai_high_risk",
+    "personal_data",
+    "sensitive_data",
+    "interacts_with_people",
+    "health_data",
+    "particularly_sensitive_data",
+    "defence_or_security",
 )
 
 
@@ -66,7 +81,70 @@ def parse_cpv(raw: Any, errors: dict) -> list[str]:
     return codes
 
 
-def parse_criteria(raw: list[dict], errors: dict) -> list[dict]:
+def parse_sub_criteria(raw: Any, i: int, errors: dict) -> list[dict]:
+    """A criterion's sub-criteria: [{name, weight (% of the criterion), metric, method}].
+
+    Their shares must total 100 % of the criterion: the RC publishes the split and the
+    evaluation scores with it, so a split that does not add up is refused here."""
+    if raw in (None, "", []):
+        return []
+    if not isinstance(raw, list):
+        errors[f"criteria-{i}-sub"] = f"Critère {i} : sous-critères attendus en liste."
+        return []
+    out: list[dict] = []
+    for j, sub in enumerate(raw, start=1):
+        where = f"Critère {i}, sous-critère {j}"
+        if not isinstance(sub, dict):
+            errors[f"criteria-{i}-sub-{j}"] = f"{where} : objet attendu."
+            continue
+        name = str(sub.get("name") or "").strip()
+        weight_raw = sub.get("weight")
+        if not name and weight_raw in (None, ""):
+            continue
+        if not name or len(name) > 200:
+            errors[f"criteria-{i}-sub-{j}-name"] = (
+                f"{where} : nom obligatoire (200 caractères au plus)."
+            )
+        metric = str(sub.get("metric") or "").strip()
+        if metric not in SUB_METRICS:
+            errors[f"criteria-{i}-sub-{j}-metric"] = (
+                f"{where} : mesure « {metric} » inconnue ({', '.join(k for k in SUB_METRICS if k)}, "
+                "ou vide pour une appréciation au vu du mémoire technique)."
+            )
+        method = str(sub.get("method") or "").strip()
+        if method and method not in METHODS:
+            errors[f"criteria-{i}-sub-{j}-method"] = (
+                f"{where} : méthode « {method} » inconnue ({', '.join(METHODS)})."
+            )
+        try:
+            weight = parse_number(weight_raw)
+            if weight <= 0 or weight > 100:
+                raise ValueError
+        except ValueError:  # NumberError included
+            errors[f"criteria-{i}-sub-{j}-weight"] = (
+                f"{where} : part du critère entre 0 et 100 % attendue (reçu « {weight_raw} »)."
+            )
+            weight = 0.0
+        entry = {
+            "name": name,
+            "weight": int(weight) if float(weight).is_integer() else weight,
+            "metric": metric,
+        }
+        if metric == "kgco2e_per_year" and method:
+            entry["method"] = method
+        out.append(entry)
+    if len(out) > MAX_SUB_CRITERIA:
+        errors[f"criteria-{i}-sub"] = f"Critère {i} : {MAX_SUB_CRITERIA} sous-critères au plus."
+    total = sum(float(sub["weight"]) for sub in out)
+    if out and abs(total - 100) > 1e-9 and not any(f"criteria-{i}-sub-" in k for k in errors):
+        errors[f"criteria-{i}-sub"] = (
+            f"Critère {i} : les parts des sous-critères totalisent {format_number(total)} % au "
+            "lieu de 100 %."
+        )
+    return out
+
+
+def parse_criteria(raw: list[dict], errors: dict, *, unweighted_ok: bool = False) -> list[dict]:
     """Award criteria rows (empty rows ignored) -> [{name, kind, weight, method, max_score, sub_criteria}]."""
     out: list[dict] = []
     for i, row in enumerate(raw or [], start=1):
@@ -91,33 +169,73 @@ def parse_criteria(raw: list[dict], errors: dict) -> list[dict]:
             errors[f"criteria-{i}-method"] = (
                 f"Critère {i} : méthode « {method} » inconnue ({', '.join(METHODS)})."
             )
-        try:
-            weight = parse_number(weight_raw)
-            if weight <= 0 or weight > 100:
-                raise ValueError
-        except ValueError:  # NumberError included
-            errors[f"criteria-{i}-weight"] = (
-                f"Critère {i} : pondération entre 0 et 100 attendue (reçu « {weight_raw} »)."
-            )
-            weight = 0.0
+        weight: float | None
+        if unweighted_ok and weight_raw in (None, ""):
+            weight = None  # a MAPA may announce criteria without weights
+        else:
+            try:
+                weight = parse_number(weight_raw)
+                if weight <= 0 or weight > 100:
+                    raise ValueError
+            except ValueError:  # NumberError included
+                errors[f"criteria-{i}-weight"] = (
+                    f"Critère {i} : pondération entre 0 et 100 attendue (reçu « {weight_raw} »)."
+                )
+                weight = 0.0
         if not method:
             method = {"price": "proportionnelle", "environment": "proportionnelle"}.get(
                 kind, "bareme"
             )
-        weight = int(weight) if float(weight).is_integer() else weight
-        out.append(
-            {
-                "name": name,
-                "kind": kind,
-                "weight": weight,
-                "method": method,
-                "max_score": int(row.get("max_score") or 20),
-                "sub_criteria": row.get("sub_criteria") or [],
-            }
+        if weight is not None and float(weight).is_integer():
+            weight = int(weight)
+        note_max = _int_or_none(
+            row.get("max_score"),
+            f"criteria-{i}-max_score",
+            f"Critère {i}, note maximale",
+            errors,
+            low=1,
         )
+        entry = {
+            "name": name,
+            "kind": kind,
+            "weight": weight,
+            "method": method,
+            "max_score": min(note_max or 20, 1000),
+            "sub_criteria": parse_sub_criteria(row.get("sub_criteria"), i, errors),
+        }
+        subs: list[dict] = entry["sub_criteria"]  # type: ignore[assignment]
+        if method == "logarithmique" or any(sub.get("method") == "logarithmique" for sub in subs):
+            cap = _int_or_none(
+                row.get("cap"),
+                f"criteria-{i}-cap",
+                f"Critère {i}, plafond de rapport",
+                errors,
+                low=2,
+            )
+            entry["cap"] = min(cap or 1000, 1_000_000)
+        out.append(entry)
     if len(out) > MAX_CRITERIA:
         errors["criteria"] = f"{MAX_CRITERIA} critères au plus."
     return out
+
+
+def _date_or_none(value: Any, errors: dict) -> date | None:
+    """The launch date: ISO (2026-09-15) or French (15/09/2026)."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    try:
+        if match:
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        return date.fromisoformat(text)
+    except ValueError:
+        errors["launch_date"] = (
+            f"Date de lancement : « {text[:40]} » n'est pas une date (JJ/MM/AAAA ou AAAA-MM-JJ)."
+        )
+        return None
 
 
 def parse_lots(raw: Any, errors: dict) -> list[dict]:
@@ -153,12 +271,15 @@ def parse_tender_data(data: dict) -> tuple[dict, dict[str, str]]:
             "« . » ou « / »."
         )
     clean["reference"] = reference
-    procedure = str(data.get("procedure") or "").strip()
-    if procedure not in PROCEDURES:
+    given = str(data.get("procedure") or "").strip()
+    procedure = procedure_code(given)
+    if procedure is None:
         errors["procedure"] = (
-            f"Procédure : choisissez une procédure de la liste ({', '.join(PROCEDURES)})."
+            f"Procédure « {given} » inconnue : donnez un code ou un intitulé de la liste ("
+            + " ; ".join(f"{code} : {label}" for code, label in PROCEDURES.items())
+            + ")."
         )
-    clean["procedure"] = procedure
+    clean["procedure"] = procedure or given
     clean["cpv_codes"] = parse_cpv(data.get("cpv"), errors)
     amount = data.get("amount")
     if amount in (None, ""):
@@ -174,10 +295,27 @@ def parse_tender_data(data: dict) -> tuple[dict, dict[str, str]]:
             )
             clean["amount"] = None
     clean["lots"] = parse_lots(data.get("lots"), errors)
-    for flag in ("ai_high_risk", "personal_data", "sensitive_data"):
+    for flag in PROFILE_FLAGS:
         clean[flag] = _flag(data.get(flag))
     clean["hosting"] = str(data.get("hosting") or "").strip()[:200]
-    clean["award_criteria"] = parse_criteria(data.get("award_criteria") or [], errors)
+    kind = str(data.get("buyer_kind") or "autre").strip()
+    if kind not in BUYER_KINDS:
+        errors["buyer_kind"] = (
+            f"Nature de l'acheteur « {kind} » inconnue ({', '.join(BUYER_KINDS)})."
+        )
+    clean["buyer_kind"] = kind if kind in BUYER_KINDS else "autre"
+    clean["launch_date"] = _date_or_none(data.get("launch_date"), errors)
+    for name, label in (
+        ("lots_reason", "Motifs du non-allotissement"),
+        ("hosting_security_reason", "Motif de sécurité publique de l'hébergement en France"),
+    ):
+        text = str(data.get(name) or "").strip()
+        if len(text) > 2000:
+            errors[name] = f"{label} : 2 000 caractères au plus."
+        clean[name] = text[:2000]
+    clean["award_criteria"] = parse_criteria(
+        data.get("award_criteria") or [], errors, unweighted_ok=clean["procedure"] == "mapa"
+    )
     clean["requests_per_year"] = _int_or_none(
         data.get("requests_per_year"), "requests_per_year", "Requêtes par an", errors, low=1
     )
@@ -201,11 +339,15 @@ def form_to_data(form) -> dict:
             "hosting",
             "requests_per_year",
             "tokens_per_request",
+            "buyer_kind",
+            "launch_date",
+            "lots_reason",
+            "hosting_security_reason",
         )
     }
     cpv = list(form.getlist("cpv_pick")) + [form.get("cpv", "")]
     data["cpv"] = " ".join(c for c in cpv if c)
-    for flag in ("ai_high_risk", "personal_data", "sensitive_data"):
+    for flag in PROFILE_FLAGS:
         data[flag] = form.get(flag, "")
     data["award_criteria"] = [
         {
@@ -213,10 +355,37 @@ def form_to_data(form) -> dict:
             "kind": form.get(f"crit-{i}-kind", "other"),
             "weight": form.get(f"crit-{i}-weight", ""),
             "method": form.get(f"crit-{i}-method", ""),
+            "max_score": form.get(f"crit-{i}-max_score", ""),
+            "cap": form.get(f"crit-{i}-cap", ""),
+            "sub_criteria": [
+                {
+                    "name": form.get(f"crit-{i}-sub-{j}-name", ""),
+                    "weight": form.get(f"crit-{i}-sub-{j}-weight", ""),
+                    "metric": form.get(f"crit-{i}-sub-{j}-metric", ""),
+                    "method": form.get(f"crit-{i}-sub-{j}-method", ""),
+                }
+                for j in range(1, MAX_SUB_CRITERIA + 1)
+            ],
         }
         for i in range(1, MAX_CRITERIA + 1)
     ]
     return data
+
+
+# The split the RC publishes by default for the environmental criterion: a measured part and a
+# part the evaluators assess from the technical proposal.
+DEFAULT_ENVIRONMENT_SUBS: list[dict] = [
+    {
+        "name": "Empreinte par unité fonctionnelle",
+        "weight": 70,
+        "metric": "kgco2e_per_year",
+    },
+    {
+        "name": "Qualité et vérifiabilité de la démarche environnementale",
+        "weight": 30,
+        "metric": "",
+    },
+]
 
 
 def tender_form(tender: Tender | None) -> dict:
@@ -233,6 +402,9 @@ def tender_form(tender: Tender | None) -> dict:
                     "kind": "environment",
                     "weight": 15,
                     "method": "logarithmique",
+                    "max_score": 20,
+                    "cap": 1000,
+                    "sub_criteria": DEFAULT_ENVIRONMENT_SUBS,
                 },
             ],
         }
@@ -248,6 +420,14 @@ def tender_form(tender: Tender | None) -> dict:
         "ai_high_risk": tender.ai_high_risk,
         "personal_data": tender.personal_data,
         "sensitive_data": tender.sensitive_data,
+        "interacts_with_people": tender.interacts_with_people,
+        "health_data": tender.health_data,
+        "particularly_sensitive_data": tender.particularly_sensitive_data,
+        "defence_or_security": tender.defence_or_security,
+        "buyer_kind": tender.buyer_kind,
+        "launch_date": tender.launch_date.isoformat() if tender.launch_date else "",
+        "lots_reason": tender.lots_reason,
+        "hosting_security_reason": tender.hosting_security_reason,
         "award_criteria": tender.award_criteria,
         "requests_per_year": tender.requests_per_year or "",
         "tokens_per_request": tender.tokens_per_request or "",

@@ -5,15 +5,29 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from procure.clause_library.models import Clause, ClauseVersion
-from procure.tenders import rules
+from procure.tenders import legal, rules
 from procure.tenders.models import Tender
 
 
 def profile_of(tender: Tender) -> dict:
+    """The profile the rules read: the tender's flags and the facts derived from them."""
+    sren = tender.buyer_kind == "etat" and tender.particularly_sensitive_data
     return {
         "ai_high_risk": tender.ai_high_risk,
         "personal_data": tender.personal_data,
-        "sensitive_data": tender.sensitive_data,
+        # Data of particular sensitivity (SREN art. 31) is sensitive data too (clause conditions).
+        "sensitive_data": tender.sensitive_data or tender.particularly_sensitive_data,
+        "interacts_with_people": tender.interacts_with_people,
+        "health_data": tender.health_data,
+        "particularly_sensitive_data": tender.particularly_sensitive_data,
+        "defence_or_security": tender.defence_or_security,
+        "buyer_kind": tender.buyer_kind,
+        "environment_required": legal.environment_required(
+            tender.launch_date, tender.defence_or_security
+        ),
+        "sren_applies": sren,
+        "sensitive_outside_sren": (tender.sensitive_data or tender.particularly_sensitive_data)
+        and not sren,
     }
 
 
@@ -60,7 +74,7 @@ def _with_dependencies(
 ) -> list[tuple[Clause, ClauseVersion, rules.Rule]]:
     """Add, until nothing is missing, a clause covering each subject a chosen clause depends on
     (the first by key whose own conditions hold for the profile)."""
-    rule = rules.RULES_BY_ID["R11-dependances"]
+    rule = rules.RULES_BY_ID["R19-dependances"]
     keys = {clause.key for clause, _v, _r in chosen}
     while True:
         covered = {s for _c, v, _r in chosen for s in v.covers}

@@ -42,7 +42,13 @@ def _create(session: Session, actor: Actor, clean: dict, clauses: list[dict] | N
             f"La référence {reference} est déjà utilisée.",
             fields={"reference": "Référence déjà utilisée."},
         )
-    tender = Tender(reference=reference, owner_id=actor.user_id, organisation=org or "", **clean)
+    tender = Tender(
+        reference=reference,
+        owner_id=actor.user_id,
+        organisation=org or "",
+        profile_confirmed=True,
+        **clean,
+    )
     session.add(tender)
     session.flush()
     profile = profile_of(tender)
@@ -143,6 +149,14 @@ SPEC_KEYS = {
     "hosting",
     "requests_per_year",
     "tokens_per_request",
+    "buyer_kind",
+    "interacts_with_people",
+    "health_data",
+    "particularly_sensitive_data",
+    "launch_date",
+    "defence_or_security",
+    "lots_reason",
+    "hosting_security_reason",
 }
 
 
@@ -184,6 +198,8 @@ def update_tender(
         raise ValidationError(
             "Le marché n'a pas été enregistré : corrigez les champs signalés.", fields=errors
         )
+    # Saving the form is the buyer's confirmation of a migrated, defaulted profile.
+    clean["profile_confirmed"] = True
     changed = [k for k, v in clean.items() if getattr(tender, k) != v]
     for key, value in clean.items():
         setattr(tender, key, value)

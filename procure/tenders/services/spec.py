@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 from sqlmodel import Session
@@ -11,12 +12,18 @@ from procure.core.formatting import format_date, format_money, format_number
 from procure.tenders.models import Tender
 from procure.tenders.services.choices import (
     CRITERION_KINDS,
-    METHODS,
     PIECES,
     PROCEDURES,
 )
 from procure.tenders.services.clause_dependencies import departures
 from procure.tenders.services.clauses import ClauseRow, tender_clauses
+from procure.tenders.services.criteria import (
+    functional_unit_text,
+    max_score,
+    method_text,
+    sub_criteria_text,
+    weight_text,
+)
 
 
 def build_spec(
@@ -54,7 +61,14 @@ def build_spec(
         blocks.append(D.Paragraph(f"Le marché est alloti en {len(tender.lots)} lot(s) :"))
         blocks.extend(D.Bullet(f"Lot {lot['number']} : {lot['title']}") for lot in tender.lots)
     elif piece == "RC":
-        blocks.append(D.Paragraph("Le marché n'est pas alloti."))
+        reason = (tender.lots_reason or "").strip()
+        blocks.append(
+            D.Paragraph(
+                "Le marché n'est pas alloti"
+                + (f", pour les motifs suivants : {reason}" if reason else "")
+                + "."
+            )
+        )
     if piece == "RC":
         heading("Procédure")
         blocks.append(
@@ -73,7 +87,7 @@ def build_spec(
                     [
                         c["name"],
                         CRITERION_KINDS.get(c["kind"], c["kind"]),
-                        f"{format_number(c['weight'])} %",
+                        weight_text(c),
                         c.get("method", ""),
                     ]
                     for c in tender.award_criteria
@@ -82,19 +96,18 @@ def build_spec(
             )
         )
         for c in tender.award_criteria:
-            method = METHODS.get(c.get("method", ""), c.get("method", ""))
-            blocks.append(
-                D.Bullet(
-                    f"{c['name']} ({format_number(c['weight'])} %), noté sur {c.get('max_score', 20)} : {method}."
-                )
-            )
-        if tender.requests_per_year and tender.tokens_per_request:
+            text = f"{c['name']} ({weight_text(c)}), noté sur {format_number(max_score(c))} : "
+            if c.get("sub_criteria"):
+                text += sub_criteria_text(c)
+            else:
+                text += method_text(c)
+            blocks.append(D.Bullet(text + "."))
+        if functional_unit_text(tender):
             heading("Unité fonctionnelle")
             blocks.append(
                 D.Paragraph(
-                    "Les empreintes environnementales des offres sont comparées pour "
-                    f"{format_number(tender.requests_per_year)} requêtes par an de "
-                    f"{format_number(tender.tokens_per_request)} jetons par requête."
+                    "Les empreintes environnementales des offres sont comparées pour l'unité "
+                    f"fonctionnelle suivante : {functional_unit_text(tender)}."
                 )
             )
     if piece == "CCAP":
@@ -161,13 +174,28 @@ def build_spec(
     if mine:
         blocks.append(
             D.Table(
-                ["Clé", "Version", "Empreinte (SHA-256)", "Variante"],
+                ["Clé", "Version", "Empreinte", "Variante"],
                 [
-                    [m["key"], str(m["version"]), m["content_hash"], m["variant"] or "–"]
+                    [m["key"], str(m["version"]), m["content_hash"][:12], m["variant"] or "–"]
                     for m in manifest
                 ],
                 caption="Clauses de la bibliothèque utilisées dans cette pièce",
             )
+        )
+        # The full hashes, machine-readable (one JSON line per clause), for `procure verify`
+        # and any other tool; the table above keeps a 12-character prefix a person can compare.
+        blocks.append(
+            D.Paragraph("Empreintes SHA-256 complètes (format lisible par machine, JSON) :")
+        )
+        blocks.extend(
+            D.Paragraph(
+                json.dumps(
+                    {"cle": m["key"], "version": m["version"], "sha256": m["content_hash"]},
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                )
+            )
+            for m in manifest
         )
     else:
         blocks.append(D.Paragraph("Cette pièce n'utilise aucune clause de la bibliothèque."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from sqlmodel import Session, col, select
@@ -10,8 +11,9 @@ from sqlmodel import Session, col, select
 import procure.documents as documents
 from procure.clause_library import services as library
 from procure.clause_library.models import Clause, ClauseVersion
+from procure.core import audit
 from procure.core.audit import Actor
-from procure.core.errors import NotFound
+from procure.core.errors import DomainError, Forbidden, NotFound, ValidationError
 from procure.tenders.models import TenderDocument
 from procure.tenders.services.access import find_by_reference, get_tender
 from procure.tenders.services.choices import (
@@ -23,8 +25,76 @@ def _norm(text: str) -> str:
     return " ".join((text or "").split())
 
 
-def verify(*, session: Session, actor: Actor, path: str | Path) -> dict:
-    """Compare an exported DOCX/ODT with what was exported: file hash, then clause by clause."""
+# An uploaded file to verify: what the tender room accepts from the browser.
+VERIFY_FORMATS = ("docx", "odt")
+MAX_VERIFY_BYTES = 20 * 1024 * 1024
+
+
+def diff_text(diff: list[dict], context: int = 40) -> str:
+    """A word diff as one line of text: [-removed-] {+added+}, with `context` characters of
+    unchanged text around each change (the rest elided as "…")."""
+    out = []
+    last = len(diff) - 1
+    for i, d in enumerate(diff):
+        text = re.sub(r"\s+", " ", d["text"]) if d["op"] == "equal" else d["text"]
+        if d["op"] == "delete":
+            out.append(f"[-{text}-]")
+        elif d["op"] == "insert":
+            out.append(f"{{+{text}+}}")
+        elif len(text) <= 2 * context or last == 0:
+            out.append(text)
+        elif i == 0:
+            out.append("…" + text[-context:])
+        elif i == last:
+            out.append(text[:context] + "…")
+        else:
+            out.append(text[:context] + " … " + text[-context:])
+    return "".join(out)
+
+
+def verify_upload(*, session: Session, actor: Actor, filename: str, data: bytes) -> dict:
+    """Verify a DOCX/ODT sent from the browser: checked for size and type, then `verify`."""
+    name = Path(filename or "").name
+    suffix = Path(name).suffix.lower().lstrip(".")
+    if suffix not in VERIFY_FORMATS:
+        raise ValidationError(
+            "Fichier : un document DOCX ou ODT exporté par Procure est attendu.",
+            fields={"file": "DOCX ou ODT attendu."},
+        )
+    if not data:
+        raise ValidationError("Fichier : le fichier est vide.", fields={"file": "Fichier vide."})
+    if len(data) > MAX_VERIFY_BYTES:
+        raise ValidationError(
+            f"Fichier : {len(data) // (1024 * 1024)} Mo, au-delà de la limite de "
+            f"{MAX_VERIFY_BYTES // (1024 * 1024)} Mo.",
+            fields={"file": "Fichier trop volumineux."},
+        )
+    import tempfile
+    import zipfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"verification.{suffix}"
+        path.write_bytes(data)
+        try:
+            report = verify(session=session, actor=actor, path=path, shown_name=name)
+        except (NotFound, Forbidden):
+            raise
+        except (DomainError, ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
+            # The reader refuses what is not a DOCX/ODT; say it beside the field.
+            raise ValidationError(
+                f"Fichier : « {name} » n'est pas un document {suffix.upper()} lisible.",
+                fields={"file": "Document illisible."},
+            ) from exc
+    return report
+
+
+def verify(
+    *, session: Session, actor: Actor, path: str | Path, shown_name: str | None = None
+) -> dict:
+    """Compare an exported DOCX/ODT with what was exported: file hash, then clause by clause.
+
+    Each edited clause carries its word diff against the pinned version's text; the
+    verification is audited."""
     path = Path(path)
     if not path.is_file():
         raise NotFound(f"Fichier introuvable : {path}.")
@@ -69,6 +139,7 @@ def verify(*, session: Session, actor: Actor, path: str | Path) -> dict:
         expected = [_norm(p) for p in entry.get("paragraphs", [])]
         starts = [i for i, p in enumerate(norm) if p == _norm(entry["heading"])]
         status, detail = "absente", "Le titre de l'article est introuvable dans le document."
+        changes: list[dict] = []
         if starts:
             start = starts[-1] + 1  # the last occurrence: the table of contents repeats the titles
             nxt = _norm(entry.get("next_heading", ""))
@@ -79,6 +150,7 @@ def verify(*, session: Session, actor: Actor, path: str | Path) -> dict:
             else:
                 status = "modifiee"
                 diff = library.word_diff("\n".join(expected), "\n".join(actual))
+                changes = [{"op": op, "text": text} for op, text in diff]
                 detail = (
                     "Texte modifié après l'export : "
                     + " ".join(
@@ -100,11 +172,29 @@ def verify(*, session: Session, actor: Actor, path: str | Path) -> dict:
                 "content_hash": entry["content_hash"],
                 "status": status,
                 "detail": detail,
+                "diff": changes,
                 "latest_version": latest.number if latest else None,
             }
         )
+    summary = {
+        s: sum(1 for c in clauses if c["status"] == s) for s in ("conforme", "modifiee", "absente")
+    }
+    audit.record(
+        session,
+        actor,
+        "tender.verify",
+        record_type="tender",
+        record_id=tender.id,
+        details={
+            "file": shown_name or path.name,
+            "sha256": digest,
+            "document_id": doc.id,
+            "summary": summary,
+        },
+    )
+    session.commit()
     return {
-        "file": str(path),
+        "file": shown_name or str(path),
         "sha256": digest,
         "document_id": doc.id,
         "tender_id": tender.id,
@@ -114,8 +204,5 @@ def verify(*, session: Session, actor: Actor, path: str | Path) -> dict:
         "found_by": found_by,
         "file_unchanged": digest == doc.sha256,
         "clauses": clauses,
-        "summary": {
-            s: sum(1 for c in clauses if c["status"] == s)
-            for s in ("conforme", "modifiee", "absente")
-        },
+        "summary": summary,
     }
