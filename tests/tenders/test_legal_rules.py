@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from procure.core.errors import ValidationError
 from procure.tenders import legal
 from procure.tenders import services as svc
 from procure.tenders.models import Tender
@@ -219,15 +220,22 @@ def test_logs_kept_at_least_six_months(session, buyer):
     values = {
         k: ", ".join(v) if isinstance(v, list) else str(v) for k, v in row.link.values.items()
     }
-    svc.set_clause_values(
-        session=session,
-        actor=actor_of(buyer),
-        tender_id=tender.id,
-        link_id=row.link.id,
-        variant=row.link.variant,
-        values={**values, "duree_conservation_jours": "90"},
-        lock_version=tender.lock_version,
-    )
+    # The library's clause itself refuses less than six months...
+    with pytest.raises(ValidationError) as refused:
+        svc.set_clause_values(
+            session=session,
+            actor=actor_of(buyer),
+            tender_id=tender.id,
+            link_id=row.link.id,
+            variant=row.link.variant,
+            values={**values, "duree_conservation_jours": "90"},
+            lock_version=tender.lock_version,
+        )
+    assert "duree_conservation_jours" in refused.value.fields
+    # ...and the check still catches a value pinned from an older, laxer version of it.
+    row.link.values = {**row.link.values, "duree_conservation_jours": 90}
+    session.add(row.link)
+    session.commit()
     finding = next(
         f for f in svc.check(session=session, tender=tender) if f.code == "JOURNAUX-DUREE"
     )
@@ -310,14 +318,31 @@ def test_health_data_requires_hds(session, buyer):
 
 
 def test_france_only_hosting_needs_a_public_security_reason(session, buyer):
-    # The SecNumCloud clause defaults to France only.
-    tender = make(session, buyer, sensitive_data=True)
+    def france_only(tender):
+        link = next(
+            r.link
+            for r in svc.tender_clauses(session=session, tender=tender)
+            if r.clause.key == "donnees.hebergement-secnumcloud"
+        )
+        link.values = {**link.values, "pays_hebergement": ["France"]}
+        session.add(link)
+        session.commit()
+        return tender
+
+    # The SecNumCloud clause defaults to the EU: no warning until the buyer narrows it to France.
+    assert "HEBERGEMENT-FRANCE" not in codes(session, make(session, buyer, sensitive_data=True))
+    tender = france_only(make(session, buyer, sensitive_data=True))
     finding = next(
         f for f in svc.check(session=session, tender=tender) if f.code == "HEBERGEMENT-FRANCE"
     )
     assert "2018/1807" in finding.basis
-    reasoned = make(
-        session, buyer, sensitive_data=True, hosting_security_reason="Données de sécurité civile."
+    reasoned = france_only(
+        make(
+            session,
+            buyer,
+            sensitive_data=True,
+            hosting_security_reason="Données de sécurité civile.",
+        )
     )
     assert "HEBERGEMENT-FRANCE" not in codes(session, reasoned)
     no_france = make(

@@ -356,7 +356,16 @@ def test_profile_and_sub_criteria_round_trip_through_the_form(client, login, ses
     assert r.status_code == 422 and "90 %" in soup(r).select_one(".error-summary").get_text()
     # The findings show their legal basis; the rules page too, with the EU thresholds.
     page = soup(client.get(f"/tenders/{tender.id}"))
-    # (SecNumCloud is limited to France by default: a warning citing regulation 2018/1807.)
+    # (Narrowing the SecNumCloud hosting to France alone gives a warning citing 2018/1807.)
+    link = next(
+        r.link
+        for r in svc.tender_clauses(session=session, tender=tender)
+        if r.clause.key == "donnees.hebergement-secnumcloud"
+    )
+    link.values = {**link.values, "pays_hebergement": ["France"]}
+    session.add(link)
+    session.commit()
+    page = soup(client.get(f"/tenders/{tender.id}"))
     basis = page.select_one("#findings tr[data-code=HEBERGEMENT-FRANCE] td.basis")
     assert basis is not None and "2018/1807" in basis.get_text()
     rules = soup(client.get("/tenders/rules"))
