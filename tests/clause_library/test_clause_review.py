@@ -279,6 +279,11 @@ def test_the_ccag_table_holds_the_2021_chapters_the_review_checked():
     assert [n for n, a in table.items() if a.chapter == 7] == [43, 44, 45, 46]
     assert [n for n, a in table.items() if a.chapter == 8] == list(range(47, 55))
     assert table[42].title == "Réversibilité et transférabilité"
+    # Chapters 1 to 3 as the code-commande-publique.com summary of the 2021 text gives them.
+    assert [n for n, a in table.items() if a.chapter == 1] == list(range(1, 10))
+    assert [n for n, a in table.items() if a.chapter == 2] == [10, 11, 12]
+    assert [n for n, a in table.items() if a.chapter == 3] == [13, 14, 15]
+    assert table[49].title.startswith("Résiliation pour événements liés au marché")
     assert check_ref("art. 14.1.1") is None
     assert check_ref("art. 43 à 46") is None
     assert "n'existe pas" in (check_ref("art. 56") or "")
