@@ -128,6 +128,19 @@ def test_an_indemnity_waiver_needs_a_chapter_8_departure():
     assert "47 à 54" in finding.message
 
 
+def test_an_indemnity_waiver_is_caught_in_its_other_wordings():
+    for waiver in (
+        "sans que le titulaire puisse prétendre à une indemnité",
+        "sans indemnisation",
+        "sans droit à indemnisation",
+    ):
+        body = GOOD_BODY + f"\n\nL'acheteur peut cesser d'utiliser le système {waiver}."
+        text = clause("", body)
+        (finding,) = findings(text)
+        assert finding.kind == "derogation-non-declaree", waiver
+        assert finding.line == line_of(text, waiver)
+
+
 def test_an_assignment_of_results_needs_a_chapter_7_departure_in_its_variant_only():
     variants = "variants:\n  - key: cession\n    label: Cession\n  - key: concession\n    label: Concession\n"
     body = (

@@ -50,7 +50,9 @@ EFFECT_CUES: dict[str, re.Pattern] = {
         re.IGNORECASE,
     ),
     "renonciation-indemnite": re.compile(
-        r"\bsans\s+(?:aucune\s+)?indemnit|\baucune\s+indemnit|\bn'ouvre\s+(?:droit\s+)?à\s+aucune",
+        r"\bsans\s+(?:aucune\s+)?indemnit|\baucune\s+indemnit|\bn'ouvre\s+(?:droit\s+)?à\s+aucune|"
+        r"\bsans\s+(?:droit\s+à\s+)?indemnisation|\bsans\s+que\s+le\s+titulaire\s+puisse\s+"
+        r"(?:prétendre|demander|réclamer)\s+(?:à\s+)?(?:une\s+|aucune\s+)?indemn",
         re.IGNORECASE,
     ),
     "droits-resultats": re.compile(
