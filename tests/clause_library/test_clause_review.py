@@ -270,6 +270,7 @@ def test_an_obligation_without_a_consequence_is_caught():
     [
         ("Les droits sont cédés pour tous usages, sur tous supports.", "CCAP", "L131-3"),
         ("Les données de sortie appartiennent à l'acheteur.", "CCAP", "propriété"),
+        ("La base et ses copies appartiennent à l'acheteur.", "CCAP", "propriété"),
         ("Les valeurs déclarées deviennent contractuelles.", "RC", "règlement de la consultation"),
         ("Une allégation non prouvée est réputée non écrite.", "CCAP", "offre"),
         ("Le retard suspend les délais de paiement.", "CCAP", "L2192-10"),
