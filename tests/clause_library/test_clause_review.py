@@ -128,6 +128,19 @@ def test_an_indemnity_waiver_needs_a_chapter_8_departure():
     assert "47 à 54" in finding.message
 
 
+def test_an_indemnity_waiver_is_caught_in_its_other_wordings():
+    for waiver in (
+        "sans que le titulaire puisse prétendre à une indemnité",
+        "sans indemnisation",
+        "sans droit à indemnisation",
+    ):
+        body = GOOD_BODY + f"\n\nL'acheteur peut cesser d'utiliser le système {waiver}."
+        text = clause("", body)
+        (finding,) = findings(text)
+        assert finding.kind == "derogation-non-declaree", waiver
+        assert finding.line == line_of(text, waiver)
+
+
 def test_an_assignment_of_results_needs_a_chapter_7_departure_in_its_variant_only():
     variants = "variants:\n  - key: cession\n    label: Cession\n  - key: concession\n    label: Concession\n"
     body = (
@@ -257,6 +270,7 @@ def test_an_obligation_without_a_consequence_is_caught():
     [
         ("Les droits sont cédés pour tous usages, sur tous supports.", "CCAP", "L131-3"),
         ("Les données de sortie appartiennent à l'acheteur.", "CCAP", "propriété"),
+        ("La base et ses copies appartiennent à l'acheteur.", "CCAP", "propriété"),
         ("Les valeurs déclarées deviennent contractuelles.", "RC", "règlement de la consultation"),
         ("Une allégation non prouvée est réputée non écrite.", "CCAP", "offre"),
         ("Le retard suspend les délais de paiement.", "CCAP", "L2192-10"),
@@ -279,6 +293,11 @@ def test_the_ccag_table_holds_the_2021_chapters_the_review_checked():
     assert [n for n, a in table.items() if a.chapter == 7] == [43, 44, 45, 46]
     assert [n for n, a in table.items() if a.chapter == 8] == list(range(47, 55))
     assert table[42].title == "Réversibilité et transférabilité"
+    # Chapters 1 to 3 as the code-commande-publique.com summary of the 2021 text gives them.
+    assert [n for n, a in table.items() if a.chapter == 1] == list(range(1, 10))
+    assert [n for n, a in table.items() if a.chapter == 2] == [10, 11, 12]
+    assert [n for n, a in table.items() if a.chapter == 3] == [13, 14, 15]
+    assert table[49].title.startswith("Résiliation pour événements liés au marché")
     assert check_ref("art. 14.1.1") is None
     assert check_ref("art. 43 à 46") is None
     assert "n'existe pas" in (check_ref("art. 56") or "")

@@ -50,7 +50,9 @@ EFFECT_CUES: dict[str, re.Pattern] = {
         re.IGNORECASE,
     ),
     "renonciation-indemnite": re.compile(
-        r"\bsans\s+(?:aucune\s+)?indemnit|\baucune\s+indemnit|\bn'ouvre\s+(?:droit\s+)?à\s+aucune",
+        r"\bsans\s+(?:aucune\s+)?indemnit|\baucune\s+indemnit|\bn'ouvre\s+(?:droit\s+)?à\s+aucune|"
+        r"\bsans\s+(?:droit\s+à\s+)?indemnisation|\bsans\s+que\s+le\s+titulaire\s+puisse\s+"
+        r"(?:prétendre|demander|réclamer)\s+(?:à\s+)?(?:une\s+|aucune\s+)?indemn",
         re.IGNORECASE,
     ),
     "droits-resultats": re.compile(
@@ -92,11 +94,13 @@ RULE_CUES: list[tuple[re.Pattern, str, str]] = [
     (
         re.compile(
             r"données[^.]{0,120}\b(?:appartien\w+|restent\s+la\s+propriété|sont\s+la\s+propriété)"
-            r"|devien\w+\s+(?:sa|la)\s+propriété",
+            r"|devien\w+\s+(?:sa|la)\s+propriété"
+            r"|\bappartien(?:t|nent)\s+(?:en\s+propre\s+)?à\s+l'acheteur",
             re.IGNORECASE,
         ),
         "",
-        "les données ne font pas l'objet d'un droit de propriété : accordez expressément les "
+        "les données (et les résultats) ne s'attribuent pas par une formule de propriété : "
+        "accordez expressément les "
         "droits (utilisation, reproduction, modification, communication) au lieu d'écrire "
         "qu'elles « appartiennent » à une partie.",
     ),
