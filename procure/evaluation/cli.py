@@ -328,7 +328,9 @@ def unlock(tender_ref, reason, as_email):
 def ranking(tender_ref, as_email, as_json):
     with cli_session() as session:
         tender = tenders.tender_by_reference(session=session, reference=tender_ref)
-        ev.access(session=session, actor=resolve_actor(session, as_email), tender=tender)
+        view = ev.overview(
+            session=session, actor=resolve_actor(session, as_email), tender_id=tender.id
+        )
         rows = [
             {
                 "lot": lot["lot"],
@@ -337,7 +339,7 @@ def ranking(tender_ref, as_email, as_json):
                 "supplier": r["offer"].supplier_name,
                 "total": r["total"],
             }
-            for lot in ev.ranking(session=session, tender=tender)
+            for lot in view["ranking"]
             for r in lot["rows"]
         ]
     if as_json:

@@ -48,7 +48,9 @@ def evaluation_list(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
 def tender_page(*, session: Session, actor: Actor, tender_id: int) -> dict[str, Any]:
     """The evaluation page: the overview, the exported reports and, for buyers, the evaluators."""
     view = overview(session=session, actor=actor, tender_id=tender_id)
-    view["reports"] = report_documents(session=session, tender_id=tender_id)
+    view["reports"] = (
+        report_documents(session=session, tender_id=tender_id) if view["results"] else []
+    )
     view["evaluators"] = (
         accounts.users_with_role(session=session, role="evaluator")
         if view["rights"]["manage"]
