@@ -6,7 +6,10 @@ import pytest
 
 from procure.clause_library import services as service
 from procure.core.errors import Forbidden
-from tests.clause_library.test_clauses import actor, library, synced, version_of  # noqa: F401
+from tests.clause_library import test_clauses as base
+from tests.clause_library.test_clauses import actor, synced, version_of
+
+library = base.library  # the same fixture: a copy of the real clause files
 
 KEY = "reversibilite.plan-de-reversibilite"
 
@@ -28,7 +31,7 @@ def test_an_earlier_editor_cannot_review_after_a_later_edit(
     session,
     library,
     make_user,
-    decision,  # noqa: F811
+    decision,
 ):
     author, early, late, clean = (make_user("legal") for _ in range(4))
     synced(session, library, author)
@@ -49,7 +52,7 @@ def test_an_earlier_editor_cannot_review_after_a_later_edit(
 def test_home_panel_offers_the_review_only_to_those_who_never_edited(
     session,
     library,
-    make_user,  # noqa: F811
+    make_user,
 ):
     from procure.clause_library.services.pending import pending_work
 
