@@ -209,10 +209,14 @@ def test_audit_has_no_edit_route(app):
             assert rule.methods <= {"GET", "HEAD", "OPTIONS"}
 
 
-def test_healthz(client, app):
+def test_healthz(client, app, login):
     r = client.get("/healthz")
     assert r.status_code == 200
-    body = r.get_json()
+    assert r.get_json() == {"status": "ok"}  # public: no version, path or URL
+    login("buyer")
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    login("admin")
+    body = client.get("/healthz").get_json()
     assert body["database"]["status"] == "ok"
     assert body["database"]["backend"] in ("sqlite", "postgresql")
     assert body["model"]["name"] == "gemma-3-270m-q4_k_m.gguf"
