@@ -295,3 +295,13 @@ def test_healthz_hides_credentials_of_a_model_server_url():
         redact_url("https://user:secret@llm.example:8443/v1") == "https://***@llm.example:8443/v1"
     )
     assert redact_url("http://llm.example/v1") == "http://llm.example/v1"
+
+
+def test_cli_password_change_ends_sessions(app, runner, make_user):
+    user = make_user("buyer")
+    c, _ = _login(app, user)
+    result = runner.invoke(args=["users", "password", user.email, "--generate"])
+    assert result.exit_code == 0, result.output
+    new = result.output.strip().splitlines()[-1].split(": ", 1)[1]
+    assert c.get("/").status_code == 302
+    assert _login(app, user, new)[1].status_code == 303
