@@ -218,14 +218,25 @@ def shortlist_csv(shortlist_id: int):
     )
 
 
-@bp.route("/preselections/<int:shortlist_id>.docx")
+@bp.route("/preselections/<int:shortlist_id>/rapport", methods=["POST"])
 @roles_required(*ROLES)
-def shortlist_docx(shortlist_id: int):
-    path = svc.shortlist_docx(
+def shortlist_report(shortlist_id: int):
+    """Write a new sourcing report (audited), then send the browser to download it."""
+    svc.shortlist_docx(
         session=db_session(),
         actor=current_actor(),
         shortlist_id=shortlist_id,
         store=document_store(),
+    )
+    return redirect(url_for("sourcing.shortlist_docx", shortlist_id=shortlist_id))
+
+
+@bp.route("/preselections/<int:shortlist_id>.docx")
+@roles_required(*ROLES)
+def shortlist_docx(shortlist_id: int):
+    """Download the last report written (a GET changes nothing and writes no audit event)."""
+    path = svc.latest_shortlist_docx(
+        session=db_session(), shortlist_id=shortlist_id, store=document_store()
     )
     return send_document(svc.DOCUMENT_KIND, shortlist_id, path.name, "docx")
 

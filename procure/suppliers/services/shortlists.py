@@ -118,8 +118,19 @@ def list_shortlists(*, session: Session) -> list[Shortlist]:
     return list(session.exec(select(Shortlist).order_by(col(Shortlist.id).desc())).all())
 
 
+# A cell a spreadsheet would read as a formula (OWASP "CSV injection"): = + - @, tab, return.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_text(value: object) -> str:
+    """A text cell from supplier data, defused: a leading ' keeps a formula as plain text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def shortlist_csv(*, session: Session, shortlist_id: int) -> str:
-    """The shortlist as a French CSV (semicolons, decimal commas)."""
+    """The shortlist as a French CSV (semicolons, decimal commas); text cells from supplier data
+    are defused (`csv_text`), numbers are ours."""
     sl, items, _ = get_shortlist(session=session, shortlist_id=shortlist_id)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
@@ -133,13 +144,13 @@ def shortlist_csv(*, session: Session, shortlist_id: int) -> str:
         )
         writer.writerow(
             [
-                s.siren or "",
-                label(s),
+                csv_text(s.siren or ""),
+                csv_text(label(s)),
                 format_number(item.score, 2),
                 *[format_number(item.components.get(c), empty="") for c in comps],
-                s.department,
-                s.size,
-                evidence,
+                csv_text(s.department),
+                csv_text(s.size),
+                csv_text(evidence),
                 item.judgement.get("fit", "") if item.judgement else "",
             ]
         )
@@ -172,6 +183,15 @@ def shortlist_docx(
     )
     session.commit()
     return path
+
+
+def latest_shortlist_docx(*, session: Session, shortlist_id: int, store: DocumentStore) -> Path:
+    """The last sourcing report written for a shortlist (reading it writes nothing)."""
+    sl, _items, _record = get_shortlist(session=session, shortlist_id=shortlist_id)
+    reports = sorted(store.folder(DOCUMENT_KIND, row_id(sl)).glob("*.docx"))
+    if not reports:
+        raise NotFound("Aucun rapport de sourcing pour cette présélection : générez-le d'abord.")
+    return reports[-1]
 
 
 def _report_blocks(
