@@ -305,3 +305,42 @@ def test_cli_password_change_ends_sessions(app, runner, make_user):
     new = result.output.strip().splitlines()[-1].split(": ", 1)[1]
     assert c.get("/").status_code == 302
     assert _login(app, user, new)[1].status_code == 303
+
+
+def test_cli_actions_record_the_operators_os_account(runner, session, make_user):
+    import getpass
+
+    admin = make_user("admin")
+    for extra in ([], ["--as", admin.email]):
+        result = runner.invoke(
+            args=[
+                "users",
+                "create",
+                "--email",
+                f"op{len(extra)}@test.procure.fr",
+                "--role",
+                "buyer",
+                "--generate",
+                *extra,
+            ]
+        )
+        assert result.exit_code == 0, result.output
+    session.expire_all()
+    created = session.exec(select(AuditEvent).where(AuditEvent.action == "user.create")).all()
+    by_cli = [e for e in created if e.details["email"].startswith("op")]
+    assert [e.client_addr for e in by_cli] == [f"cli:{getpass.getuser()}"] * 2
+    assert [e.actor_email for e in by_cli] == ["systeme", admin.email]
+
+
+def test_cli_as_is_refused_for_approvals_without_confirmation(runner, session, make_user):
+    from tests.factories import make_tender
+
+    buyer, lead = make_user("buyer"), make_user("evaluator")
+    t = make_tender(session, buyer)
+    for args in (
+        ["evaluation", "lock", t.reference, "--as", lead.email],
+        ["evaluation", "submit", t.reference, "--as", lead.email],
+        ["evaluation", "unlock", t.reference, "--reason", "Motif suffisant.", "--as", lead.email],
+    ):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 1 and "--confirm-as" in result.stderr, args
