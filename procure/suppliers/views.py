@@ -151,8 +151,8 @@ def supplier(supplier_id: int):
 @bp.route("/fusions")
 @roles_required(*ROLES)
 def merges():
-    proposals = svc.merge_proposals(session=db_session(), status=None)
-    return render("sourcing/merges.html", proposals=proposals, label=svc.label)
+    pager = svc.merges_page(session=db_session(), page=request.args.get("page", 1, type=int))
+    return render("sourcing/merges.html", proposals=pager.items, pager=pager, label=svc.label)
 
 
 @bp.route("/fusions/<int:proposal_id>", methods=["POST"])
@@ -195,7 +195,8 @@ def shortlist_create():
 @bp.route("/preselections")
 @roles_required(*ROLES)
 def shortlists():
-    return render("sourcing/shortlists.html", shortlists=svc.list_shortlists(session=db_session()))
+    pager = svc.shortlists_page(session=db_session(), page=request.args.get("page", 1, type=int))
+    return render("sourcing/shortlists.html", shortlists=pager.items, pager=pager)
 
 
 @bp.route("/preselections/<int:shortlist_id>")

@@ -59,15 +59,16 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
 def _slide_left(diffs: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Move each lone insertion or deletion as far left as it stays the same change, so that
     "a b" -> "a x b" reads as " x" inserted after "a" (difflib's habit), not "x " after "a "."""
-    out = [list(d) for d in diffs]
-    for i in range(1, len(out) - 1):
-        before, edit, after = out[i - 1], out[i], out[i + 1]
-        if before[0] != 0 or after[0] != 0 or edit[0] == 0:
+    ops = [op for op, _text in diffs]
+    texts = [text for _op, text in diffs]
+    for i in range(1, len(diffs) - 1):
+        if ops[i - 1] != 0 or ops[i + 1] != 0 or ops[i] == 0:
             continue
-        while before[1] and edit[1] and before[1][-1] == edit[1][-1]:
-            last = before[1][-1]
-            before[1], edit[1], after[1] = before[1][:-1], last + edit[1][:-1], last + after[1]
-    return [(op, text) for op, text in out if text]
+        while texts[i - 1] and texts[i] and texts[i - 1][-1] == texts[i][-1]:
+            last = texts[i - 1][-1]
+            texts[i - 1], texts[i] = texts[i - 1][:-1], last + texts[i][:-1]
+            texts[i + 1] = last + texts[i + 1]
+    return [(op, text) for op, text in zip(ops, texts, strict=True) if text]
 
 
 def _deletes_first(ops: list[tuple[str, str]]) -> list[tuple[str, str]]:

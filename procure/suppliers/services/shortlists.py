@@ -14,6 +14,7 @@ from procure.core import audit
 from procure.core.audit import Actor
 from procure.core.errors import NotFound, ValidationError
 from procure.core.formatting import format_number
+from procure.core.pagination import Page, paginate
 from procure.documents import Bullet, DocumentSpec, Heading, Paragraph, Table, write_docx
 from procure.documents.store import DocumentStore
 from sourcing import search as lsearch
@@ -116,6 +117,11 @@ def get_shortlist(
 
 def list_shortlists(*, session: Session) -> list[Shortlist]:
     return list(session.exec(select(Shortlist).order_by(col(Shortlist.id).desc())).all())
+
+
+def shortlists_page(*, session: Session, page: int = 1) -> Page:
+    """One page of the shortlists, newest first."""
+    return paginate(session, select(Shortlist).order_by(col(Shortlist.id).desc()), page)
 
 
 # A cell a spreadsheet would read as a formula (OWASP "CSV injection"): = + - @, tab, return.
