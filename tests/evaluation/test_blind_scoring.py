@@ -179,3 +179,13 @@ def test_buyer_sees_results_only_once_locked(app, session, locked_then_unlocked)
     page = soup(buyer.get(f"/evaluation/{t.id}"))
     assert not page.select(".ranking") and not page.select(f"#finals-{ctx['offer'].id}")
     assert buyer.get(f"/evaluation/{t.id}/chart/scores.png").status_code == 403
+
+
+def test_the_audit_page_does_not_show_notes_to_an_admin(
+    app, session, locked_then_unlocked, make_user
+):
+    c = client_for(app, make_user("admin"))
+    page = soup(c.get("/admin/audit?action=evaluation"))
+    assert page.select("#audit-table tbody tr")
+    assert "Avis sur" not in page.get_text()  # comments and justifications stay in the log only
+    assert "confidentiels" in page.get_text()
