@@ -93,3 +93,48 @@ def test_bench_zip_bomb_member(benchmark, tmp_path):
     path = _odt(tmp_path / "gros.odt", "<text:p>x</text:p>", b"<!--" + b" " * 60_000_000 + b"-->")
     run = _refused(reader.read_paragraphs, path, error=DomainError)
     assert benchmark.pedantic(run, rounds=3, iterations=1)
+
+
+@pytest.fixture(scope="module")
+def accounts_db(tmp_path_factory):
+    from sqlmodel import Session, SQLModel
+
+    import procure.schema  # noqa: F401
+    from procure.accounts import services as accounts
+    from procure.core.audit import Actor
+    from procure.core.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('bench-login') / 'b.db'}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        accounts.create_user(
+            session=session,
+            actor=Actor.system("bench"),
+            email="connu@bench.procure.fr",
+            password="mot-de-passe-bench",
+            roles=["buyer"],
+        )
+        yield session, accounts
+    engine.dispose()
+
+
+@pytest.mark.parametrize("who", ["connu", "inconnu"])
+def test_bench_failed_login(benchmark, accounts_db, who):
+    """A failed login on a known and on an unknown account: the same cost (one hash check)."""
+    session, accounts = accounts_db
+    limits = accounts.throttle.Limits(account=10**9, address=10**9)
+    benchmark.pedantic(
+        accounts.authenticate,
+        kwargs={
+            "session": session,
+            "email": f"{who}@bench.procure.fr",
+            "password": "mauvais-mot-de-passe",
+            "limits": limits,
+        },
+        rounds=5,
+        iterations=1,
+    )
+    MEDIANS[f"login:{who}"] = statistics.median(benchmark.stats.stats.data)
+    if len([k for k in MEDIANS if k.startswith("login:")]) == 2:
+        known, unknown = MEDIANS["login:connu"], MEDIANS["login:inconnu"]
+        print(f"\nlogin failed: known {known * 1000:.0f} ms, unknown {unknown * 1000:.0f} ms")
