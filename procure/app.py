@@ -28,9 +28,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(resource_dir("static")),
     )
     app.config.update(settings)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     import procure.schema  # noqa: F401 - registers every table
     from procure.core.db import make_engine
@@ -66,10 +69,23 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def _load_user(user_id: str):
-        from procure.core.models import User
+        from datetime import timedelta
 
-        user = db_session().get(User, int(user_id))
-        return user if user and user.active else None
+        from flask import session as cookie
+
+        from procure.accounts import sessions
+
+        return sessions.resolve(
+            session=db_session(),
+            token=cookie.get("sid"),
+            user_id=int(user_id) if str(user_id).isdigit() else None,
+            lifetime=timedelta(hours=float(app.config["SESSION_HOURS"])),
+            idle=timedelta(minutes=float(app.config["SESSION_IDLE_MINUTES"])),
+        )
+
+    from procure.web.headers import add_security_headers
+
+    app.after_request(add_security_headers)
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import Blueprint, current_app, jsonify
 from flask_login import current_user, login_required
 
@@ -21,15 +23,31 @@ def home():
     )
 
 
+def redact_url(url: str) -> str:
+    """A URL without its user name and password (a model server URL may carry credentials)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
 @bp.route("/healthz")
 def healthz():
+    """Public: the status only. An admin also gets the version, database and model details."""
     engine = current_app.extensions["procure.engine"]
     db_status = check_database(engine)
-    model = current_app.extensions["procure.model"].describe()
-    body = {
-        "status": "ok" if db_status == "ok" else "degraded",
-        "version": __version__,
-        "database": {"status": db_status, "backend": engine.dialect.name},
-        "model": model,
-    }
+    body: dict = {"status": "ok" if db_status == "ok" else "degraded"}
+    if current_user.is_authenticated and current_user.has_role("admin"):
+        model = dict(current_app.extensions["procure.model"].describe())
+        if model.get("url"):
+            model["url"] = redact_url(str(model["url"]))
+        body.update(
+            {
+                "version": __version__,
+                "database": {"status": db_status, "backend": engine.dialect.name},
+                "model": model,
+            }
+        )
     return jsonify(body), 200 if db_status == "ok" else 503

@@ -102,15 +102,22 @@ def cpv_prefix(code: str) -> str:
     return digits if len(digits) >= 2 else digits.ljust(2, "0")
 
 
+# Bounds on a query (issue 10): each distinct word costs one fuzzy pass over the vocabulary, so
+# a long text is cut to its first words (a 500 KB text took ~45 s; now it costs 32 words).
+MAX_QUERY_CHARS = 4000
+MAX_QUERY_WORDS = 32
+
+
 def search_cpv(query: str, limit: int = 20) -> list[tuple[str, str, float]]:
     """Codes matching `query`: a code prefix ("722", "72000000-5") or words of the French label.
 
     Accent-insensitive and typo-tolerant (rapidfuzz). Returns (code, label, score 0-100), best first.
+    Only the first MAX_QUERY_WORDS distinct words of the first MAX_QUERY_CHARS characters count.
     """
     from rapidfuzz import fuzz, process
 
     table = load_cpv()
-    query = (query or "").strip()
+    query = (query or "")[:MAX_QUERY_CHARS].strip()
     if not query or limit <= 0:
         return []
     compact = query.replace(" ", "").replace("-", "")
@@ -123,6 +130,7 @@ def search_cpv(query: str, limit: int = 20) -> list[tuple[str, str, float]]:
         hits.sort(key=lambda c: (len(c[:8].rstrip("0")), c))
         return [(c, table[c], 100.0) for c in hits[:limit]]
     words = [w for w in fold(query).split() if w not in STOPWORDS] or fold(query).split()
+    words = list(dict.fromkeys(words))[:MAX_QUERY_WORDS]
     if not words:
         return []
     codes, labels = _folded()

@@ -91,6 +91,7 @@ def audit_log():
         "admin/audit.html",
         "admin/_audit_table.html",
         events=events,
+        details_of=audit.shown_details,
         total=total,
         page=page,
         per_page=50,

@@ -92,4 +92,26 @@ def deactivate(email, as_email):
     click.echo(f"Compte désactivé : {email}")
 
 
+@group.command(
+    "password",
+    help="Changer le mot de passe d'un compte (demandé, ou généré avec --generate) ; "
+    "toutes ses sessions ouvertes prennent fin.",
+)
+@click.argument("email")
+@click.option("--generate", is_flag=True, help="Générer un mot de passe et l'afficher.")
+@as_option
+@domain_errors
+def password(email, generate, as_email):
+    new = secrets.token_urlsafe(12) if generate else getpass.getpass("Nouveau mot de passe : ")
+    with cli_session() as session:
+        actor = resolve_actor(session, as_email, "admin")
+        user = users.find_by_email(session=session, email=email)
+        if not user:
+            raise users.NotFound(f"Aucun compte pour {email}.")
+        users.set_password(session=session, actor=actor, user_id=user.id, password=new)
+    click.echo(f"Mot de passe changé : {email} (sessions ouvertes fermées)")
+    if generate:
+        click.echo(f"Mot de passe : {new}")
+
+
 GROUPS = [group]

@@ -1,16 +1,19 @@
-"""Accounts: create, authenticate, change roles, deactivate."""
+"""Accounts: create, authenticate (throttled), sessions, passwords, roles, deactivation."""
 
 from __future__ import annotations
 
 import re
+import secrets
 
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from procure.accounts import sessions, throttle
 from procure.core import audit
 from procure.core.audit import Actor
-from procure.core.errors import Conflict, NotFound, ValidationError
-from procure.core.models import ROLES, User, UserRole
+from procure.core.errors import Conflict, DomainError, NotFound, ValidationError
+from procure.core.formatting import format_number
+from procure.core.models import ROLES, User, UserRole, utcnow
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
@@ -100,12 +103,46 @@ def users_with_role(*, session: Session, role: str) -> list[User]:
     )
 
 
+class TooManyAttempts(DomainError):
+    """Logins refused for a while on this account or from this address."""
+
+    status = 429
+
+
+# Checked against when the account is unknown or inactive, so every refusal costs one hash
+# check, like a wrong password: the time taken does not tell which accounts exist.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(
-    *, session: Session, email: str, password: str, client_addr: str = ""
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    client_addr: str = "",
+    limits: throttle.Limits | None = None,
 ) -> User | None:
-    """Return the user if the password matches an active account; log failed attempts."""
+    """Return the user if the password matches an active account; count and log failures.
+
+    Refused with `TooManyAttempts` (before any password check) while the account or the address
+    is locked. Failures reach the audit log aggregated: the first of a window and each lock.
+    """
+    limits = limits or throttle.Limits()
+    email = (email or "").strip().lower()[:254]
+    until = throttle.locked_until(session=session, email=email, client_addr=client_addr)
+    if until is not None:
+        wait = max(1, int((until - utcnow()).total_seconds()))
+        raise TooManyAttempts(
+            "Trop de tentatives de connexion : réessayez dans "
+            f"{format_number(wait, 0)} seconde{'s' if wait > 1 else ''}."
+        )
     user = find_by_email(session=session, email=email)
-    if user and user.active and check_password_hash(user.password_hash, password or ""):
+    known = user is not None and user.active
+    matches = check_password_hash(
+        user.password_hash if known and user else _DUMMY_HASH, password or ""
+    )
+    if known and matches and user is not None:
+        throttle.record_success(session=session, email=email)
         audit.record(
             session,
             Actor.of(user, client_addr),
@@ -115,21 +152,61 @@ def authenticate(
         )
         session.commit()
         return user
-    audit.record(
-        session,
-        Actor(None, (email or "").strip().lower()[:254], client_addr),
-        "auth.login_failed",
-        record_type="user",
-        record_id=user.id if user else "",
-        details={
-            "reason": "compte désactivé" if user and not user.active else "identifiants invalides"
-        },
+    reason = "compte désactivé" if user and not user.active else "identifiants invalides"
+    news = throttle.record_failure(
+        session=session, email=email, client_addr=client_addr, limits=limits
     )
+    if news:  # aggregated: the first failure of a window, and each lock, not every attempt
+        locks = {n["kind"]: n["locked_until"].isoformat() for n in news if n["locked_until"]}
+        audit.record(
+            session,
+            Actor(None, email, client_addr),
+            "auth.login_throttled" if locks else "auth.login_failed",
+            record_type="user",
+            record_id=user.id if user else "",
+            details={
+                "reason": reason,
+                "failures": {n["kind"]: n["failures"] for n in news},
+                **({"locked_until": locks} if locks else {}),
+            },
+        )
     session.commit()
     return None
 
 
-def record_logout(*, session: Session, actor: Actor) -> None:
+def login_session(*, session: Session, user: User, client_addr: str = "") -> str:
+    """Open a revocable session for a user who just authenticated; the cookie's token."""
+    token = sessions.start(session=session, user=user, client_addr=client_addr)
+    session.commit()
+    return token
+
+
+def set_password(*, session: Session, actor: Actor, user_id: int, password: str) -> User:
+    """Change a password; every open session of the account ends."""
+    user = get_user(session=session, user_id=user_id)
+    if len(password or "") < MIN_PASSWORD:
+        raise ValidationError(
+            "Mot de passe trop court.",
+            fields={"password": f"Au moins {MIN_PASSWORD} caractères."},
+        )
+    user.password_hash = generate_password_hash(password)
+    session.add(user)
+    ended = sessions.revoke_all(session=session, user_id=user_id)
+    audit.record(
+        session,
+        actor,
+        "user.password",
+        record_type="user",
+        record_id=user.id,
+        details={"email": user.email, "sessions_ended": ended},
+    )
+    session.commit()
+    return user
+
+
+def record_logout(*, session: Session, actor: Actor, token: str | None = None) -> None:
+    """End the session of `token` and log the logout."""
+    sessions.revoke(session=session, token=token)
     audit.record(session, actor, "auth.logout", record_type="user", record_id=actor.user_id)
     session.commit()
 
@@ -162,13 +239,14 @@ def set_active(*, session: Session, actor: Actor, user_id: int, active: bool) ->
     if user.active != active:
         user.active = active
         session.add(user)
+        ended = 0 if active else sessions.revoke_all(session=session, user_id=user_id)
         audit.record(
             session,
             actor,
             "user.activate" if active else "user.deactivate",
             record_type="user",
             record_id=user.id,
-            details={"email": user.email},
+            details={"email": user.email, **({} if active else {"sessions_ended": ended})},
         )
         session.commit()
     return user

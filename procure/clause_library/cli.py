@@ -9,7 +9,14 @@ import click
 from flask.cli import AppGroup
 
 from procure.clause_library import services as service
-from procure.web.cli_support import as_option, cli_session, domain_errors, echo_json, resolve_actor
+from procure.web.cli_support import (
+    as_option,
+    cli_session,
+    confirm_as_option,
+    domain_errors,
+    echo_json,
+    resolve_actor,
+)
 
 
 @click.group("clauses", cls=AppGroup, help="Gérer la bibliothèque de clauses types.")
@@ -165,9 +172,17 @@ def _review_command(name: str, help_text: str):
     return decorator
 
 
-def _review(key: str, number: int, as_email: str | None, action: str, **options) -> None:
+def _review(
+    key: str, number: int, as_email: str | None, action: str, confirmed: bool = False, **options
+) -> None:
     with cli_session() as session:
-        actor = resolve_actor(session, as_email, "legal")
+        actor = resolve_actor(
+            session,
+            as_email,
+            "legal",
+            approval=action in ("approve", "reject"),
+            confirmed=confirmed,
+        )
         service.review_version(
             session=session, actor=actor, key=key, number=number, action=action, **options
         )
@@ -181,15 +196,17 @@ def submit(key, number, as_email):
 
 @_review_command("approve", "Approuver une version en relecture (un autre juriste que l'auteur).")
 @click.option("--comment", default="", help="Commentaire.")
-def approve(key, number, as_email, comment):
-    _review(key, number, as_email, "approve", comment=comment)
+@confirm_as_option
+def approve(key, number, as_email, comment, confirm_as):
+    _review(key, number, as_email, "approve", confirm_as, comment=comment)
     click.echo(f"{key} v{number} approuvée.")
 
 
 @_review_command("reject", "Rejeter une version en relecture (commentaire obligatoire).")
 @click.option("--comment", default="", help="Motif du rejet (obligatoire).")
-def reject(key, number, as_email, comment):
-    _review(key, number, as_email, "reject", comment=comment)
+@confirm_as_option
+def reject(key, number, as_email, comment, confirm_as):
+    _review(key, number, as_email, "reject", confirm_as, comment=comment)
     click.echo(f"{key} v{number} rejetée.")
 
 

@@ -76,3 +76,18 @@ def list_events(
         query.order_by(col(AuditEvent.id).desc()).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return list(rows), total
+
+
+# Events whose details carry evaluators' notes, comments or totals: the audit page shows an
+# administrator that they happened, not what they say (admins have no access to evaluations;
+# the details stay in the log for the buyer's legal needs and a database-level inquiry).
+CONFIDENTIAL_ACTIONS = frozenset(
+    {"evaluation.score", "evaluation.final_score", "evaluation.lock", "evaluation.submit"}
+)
+
+
+def shown_details(event: AuditEvent) -> dict:
+    """What the audit page shows of an event's details (confidential ones are withheld)."""
+    if event.action in CONFIDENTIAL_ACTIONS:
+        return {"détails": "confidentiels (évaluation des offres)"}
+    return event.details or {}

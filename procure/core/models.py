@@ -129,6 +129,40 @@ class Job(SQLModel, table=True):
         )
 
 
+class UserSession(SQLModel, table=True):
+    """One login: the browser's cookie holds a random token whose hash is stored here, so a
+    session can be revoked (logout, deactivation, password change) and expires."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)  # sha256 of the token
+    created_at: datetime = TZDateTime(nullable=False)
+    last_seen_at: datetime = TZDateTime(nullable=False)
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    client_addr: str = Field(default="", max_length=64)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins counted per account ("account:<email>") or per address ("addr:<ip>"),
+    with the lock that backs off; kept out of the audit log, which gets aggregated events."""
+
+    __tablename__ = "login_throttle"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, unique=True, index=True)
+    failures: int = Field(default=0)
+    locks: int = Field(default=0)  # how many times this key was locked: the backoff exponent
+    first_failure_at: datetime = TZDateTime(nullable=False)
+    last_failure_at: datetime = TZDateTime(nullable=False)
+    locked_until: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
 class AuditLogIsAppendOnly(RuntimeError):
     pass
 

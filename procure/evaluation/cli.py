@@ -18,6 +18,7 @@ from procure.tenders.models import Tender
 from procure.web.cli_support import (
     as_option,
     cli_session,
+    confirm_as_option,
     domain_errors,
     echo_json,
     resolve_actor,
@@ -184,10 +185,17 @@ def _score_command(name: str, text_option: str, text_help: str, service, done: s
     @click.option("--score", required=True, help="Note.")
     @click.option(f"--{text_option}", "text", required=True, help=text_help)
     @as_option
+    @confirm_as_option
     @domain_errors
-    def command(tender_ref, offer, criterion, score, text, as_email):
+    def command(tender_ref, offer, criterion, score, text, as_email, confirm_as):
         with cli_session() as session:
-            actor = resolve_actor(session, as_email, "evaluator")
+            actor = resolve_actor(
+                session,
+                as_email,
+                "evaluator",
+                approval=name == "final",  # the lead's consensus is a sign-off
+                confirmed=confirm_as,
+            )
             tender = tenders.tender_by_reference(session=session, reference=tender_ref)
             target = _offer(session, tender, offer)
             service(
@@ -217,10 +225,11 @@ _score_command(
 )
 @tender_arg
 @as_option
+@confirm_as_option
 @domain_errors
-def submit(tender_ref, as_email):
+def submit(tender_ref, as_email, confirm_as):
     with cli_session() as session:
-        actor = resolve_actor(session, as_email, "evaluator")
+        actor = resolve_actor(session, as_email, "evaluator", approval=True, confirmed=confirm_as)
         ev.submit_scores(
             session=session,
             actor=actor,
@@ -289,10 +298,11 @@ def scores(tender_ref, as_email, as_json):
 @evaluation_group.command("lock", help="Verrouiller l'évaluation (évaluateur principal).")
 @tender_arg
 @as_option
+@confirm_as_option
 @domain_errors
-def lock(tender_ref, as_email):
+def lock(tender_ref, as_email, confirm_as):
     with cli_session() as session:
-        actor = resolve_actor(session, as_email, "evaluator")
+        actor = resolve_actor(session, as_email, "evaluator", approval=True, confirmed=confirm_as)
         ev.lock(
             session=session,
             actor=actor,
@@ -305,10 +315,11 @@ def lock(tender_ref, as_email):
 @tender_arg
 @click.option("--reason", required=True, help="Motif (obligatoire).")
 @as_option
+@confirm_as_option
 @domain_errors
-def unlock(tender_ref, reason, as_email):
+def unlock(tender_ref, reason, as_email, confirm_as):
     with cli_session() as session:
-        actor = resolve_actor(session, as_email)
+        actor = resolve_actor(session, as_email, approval=True, confirmed=confirm_as)
         ev.unlock(
             session=session,
             actor=actor,
@@ -328,7 +339,9 @@ def unlock(tender_ref, reason, as_email):
 def ranking(tender_ref, as_email, as_json):
     with cli_session() as session:
         tender = tenders.tender_by_reference(session=session, reference=tender_ref)
-        ev.access(session=session, actor=resolve_actor(session, as_email), tender=tender)
+        view = ev.overview(
+            session=session, actor=resolve_actor(session, as_email), tender_id=tender.id
+        )
         rows = [
             {
                 "lot": lot["lot"],
@@ -337,7 +350,7 @@ def ranking(tender_ref, as_email, as_json):
                 "supplier": r["offer"].supplier_name,
                 "total": r["total"],
             }
-            for lot in ev.ranking(session=session, tender=tender)
+            for lot in view["ranking"]
             for r in lot["rows"]
         ]
     if as_json:

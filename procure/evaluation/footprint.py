@@ -197,8 +197,28 @@ def validate_declaration(raw: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+# Bounds on a declaration file (issue 10): a declaration is a few dozen short fields.
+MAX_DECLARATION_CHARS = 64 * 1024
+MAX_DECLARATION_ROWS = 200
+MAX_LINE_CHARS = 4000
+
+
+def _delimiter(first_line: str) -> str:
+    """The CSV delimiter: the most frequent of , ; and tab on the first line (linear, where
+    csv.Sniffer is quadratic in the line's length: 48 KB took 18 s)."""
+    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
 def parse_declaration(text: str, filename: str = "déclaration") -> dict[str, Any]:
     """Read a declaration file's text: JSON object, or CSV rows `champ,valeur[,unité,description]`."""
+    if len(text) > MAX_DECLARATION_CHARS:
+        raise ValidationError(
+            f"{filename} : fichier trop volumineux ({len(text)} caractères, "
+            f"{MAX_DECLARATION_CHARS} au plus).",
+            fields={"file": f"{MAX_DECLARATION_CHARS // 1024} Ko au plus."},
+        )
     stripped = text.lstrip("\ufeff").strip()
     if not stripped:
         raise ValidationError(f"{filename} : fichier vide.")
@@ -210,12 +230,21 @@ def parse_declaration(text: str, filename: str = "déclaration") -> dict[str, An
                 f"{filename}, ligne {exc.lineno} : JSON invalide ({exc.msg})."
             ) from exc
         return validate_declaration(data)
-    try:
-        dialect = csv.Sniffer().sniff(stripped.splitlines()[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    lines = stripped.splitlines()
+    if len(lines) > MAX_DECLARATION_ROWS:
+        raise ValidationError(
+            f"{filename} : trop de lignes ({len(lines)}, {MAX_DECLARATION_ROWS} au plus).",
+            fields={"file": f"{MAX_DECLARATION_ROWS} lignes au plus."},
+        )
+    long_line = next((i for i, line in enumerate(lines, 1) if len(line) > MAX_LINE_CHARS), None)
+    if long_line is not None:
+        raise ValidationError(
+            f"{filename}, ligne {long_line} : ligne trop longue ({MAX_LINE_CHARS} caractères au plus).",
+            fields={"file": f"ligne {long_line} : trop longue"},
+        )
     data: dict[str, Any] = {}
-    for lineno, row in enumerate(csv.reader(io.StringIO(stripped), dialect), start=1):
+    reader = csv.reader(io.StringIO(stripped), delimiter=_delimiter(lines[0]))
+    for lineno, row in enumerate(reader, start=1):
         if not row or not row[0].strip() or row[0].strip().lower() in ("champ", "field"):
             continue
         name = row[0].strip()

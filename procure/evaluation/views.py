@@ -20,8 +20,10 @@ ROLES = ("evaluator", "buyer")  # admins have no access to evaluations (one tend
 @bp.route("/")
 @roles_required(*ROLES)
 def index():
-    rows = ev.evaluation_list(session=db_session(), actor=current_actor())
-    return render("evaluation/index.html", rows=rows)
+    pager = ev.evaluation_list(
+        session=db_session(), actor=current_actor(), page=request.args.get("page", 1, type=int)
+    )
+    return render("evaluation/index.html", rows=pager.items, pager=pager)
 
 
 def _tender_page(

@@ -151,8 +151,8 @@ def supplier(supplier_id: int):
 @bp.route("/fusions")
 @roles_required(*ROLES)
 def merges():
-    proposals = svc.merge_proposals(session=db_session(), status=None)
-    return render("sourcing/merges.html", proposals=proposals, label=svc.label)
+    pager = svc.merges_page(session=db_session(), page=request.args.get("page", 1, type=int))
+    return render("sourcing/merges.html", proposals=pager.items, pager=pager, label=svc.label)
 
 
 @bp.route("/fusions/<int:proposal_id>", methods=["POST"])
@@ -195,7 +195,8 @@ def shortlist_create():
 @bp.route("/preselections")
 @roles_required(*ROLES)
 def shortlists():
-    return render("sourcing/shortlists.html", shortlists=svc.list_shortlists(session=db_session()))
+    pager = svc.shortlists_page(session=db_session(), page=request.args.get("page", 1, type=int))
+    return render("sourcing/shortlists.html", shortlists=pager.items, pager=pager)
 
 
 @bp.route("/preselections/<int:shortlist_id>")
@@ -218,14 +219,25 @@ def shortlist_csv(shortlist_id: int):
     )
 
 
-@bp.route("/preselections/<int:shortlist_id>.docx")
+@bp.route("/preselections/<int:shortlist_id>/rapport", methods=["POST"])
 @roles_required(*ROLES)
-def shortlist_docx(shortlist_id: int):
-    path = svc.shortlist_docx(
+def shortlist_report(shortlist_id: int):
+    """Write a new sourcing report (audited), then send the browser to download it."""
+    svc.shortlist_docx(
         session=db_session(),
         actor=current_actor(),
         shortlist_id=shortlist_id,
         store=document_store(),
+    )
+    return redirect(url_for("sourcing.shortlist_docx", shortlist_id=shortlist_id))
+
+
+@bp.route("/preselections/<int:shortlist_id>.docx")
+@roles_required(*ROLES)
+def shortlist_docx(shortlist_id: int):
+    """Download the last report written (a GET changes nothing and writes no audit event)."""
+    path = svc.latest_shortlist_docx(
+        session=db_session(), shortlist_id=shortlist_id, store=document_store()
     )
     return send_document(svc.DOCUMENT_KIND, shortlist_id, path.name, "docx")
 

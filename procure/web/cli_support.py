@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,10 +32,31 @@ def cli_session() -> Iterator[Session]:
         yield session
 
 
-def resolve_actor(session: Session, email: str | None, *roles: str) -> Actor:
-    """The user named by --as (checked for `roles`), or the system actor when none is named."""
+def operator() -> str:
+    """Where a CLI action comes from, for the audit log: "cli:<OS user>" (the operator)."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no user name in this environment
+        who = f"uid {os.getuid()}" if hasattr(os, "getuid") else "inconnu"
+    return f"cli:{who}"[:64]
+
+
+def resolve_actor(
+    session: Session,
+    email: str | None,
+    *roles: str,
+    approval: bool = False,
+    confirmed: bool = False,
+) -> Actor:
+    """The user named by --as (checked for `roles`), or the system actor when none is named.
+
+    --as is an operator's tool: it acts as the user without their password. Every event it
+    writes records the operator's OS account ("cli:<user>") as its origin, and an approval
+    (`approval=True`: clause approval or rejection, evaluation submission, final notes, lock,
+    unlock) is refused unless the operator confirms with --confirm-as.
+    """
     if not email:
-        return Actor.system()
+        return Actor.system(operator())
     from procure.accounts.services import find_by_email
 
     user = find_by_email(session=session, email=email)
@@ -41,7 +64,14 @@ def resolve_actor(session: Session, email: str | None, *roles: str) -> Actor:
         raise DomainError(f"Utilisateur inconnu ou désactivé : {email}.")
     if roles and not user.has_role(*roles):
         raise DomainError(f"{email} n'a pas le rôle requis ({', '.join(roles)}).", status=403)
-    return Actor.of(user, "cli")
+    if approval and not confirmed:
+        raise DomainError(
+            f"Approbation au nom de {email} refusée sans confirmation : --as agit sans le mot de "
+            "passe de cette personne. Ajoutez --confirm-as si elle vous l'a demandé ; votre "
+            f"compte système ({operator()}) est inscrit au journal d'audit.",
+            status=403,
+        )
+    return Actor.of(user, operator())
 
 
 as_option = click.option(
@@ -49,7 +79,15 @@ as_option = click.option(
     "as_email",
     envvar="PROCURE_USER",
     default=None,
-    help="Adresse de l'utilisateur au nom duquel agir (ou PROCURE_USER).",
+    help="Adresse de l'utilisateur au nom duquel agir (ou PROCURE_USER) ; outil d'opérateur, "
+    "sans mot de passe, journalisé avec votre compte système.",
+)
+
+confirm_as_option = click.option(
+    "--confirm-as",
+    "confirm_as",
+    is_flag=True,
+    help="Confirmer une approbation faite au nom de l'utilisateur --as.",
 )
 
 

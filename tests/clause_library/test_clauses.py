@@ -255,26 +255,19 @@ def test_four_eyes_review_through_services_and_cli(runner, session, library, jur
         ).exit_code
         == 0
     )
-    result = runner.invoke(args=["clauses", "approve", key, "--version", "1", "--as", author.email])
+    result = runner.invoke(
+        args=["clauses", "approve", key, "--version", "1", "--as", author.email, "--confirm-as"]
+    )
     assert result.exit_code == 1 and "quatre yeux" in result.stderr
     result = runner.invoke(
-        args=["clauses", "reject", key, "--version", "1", "--as", reviewer.email]
+        args=["clauses", "reject", key, "--version", "1", "--as", reviewer.email, "--confirm-as"]
     )
     assert result.exit_code == 1 and "Commentaire obligatoire" in result.stderr
     assert version_of(session, key).status == "in_review"
-    result = runner.invoke(
-        args=[
-            "clauses",
-            "approve",
-            key,
-            "--version",
-            "1",
-            "--as",
-            reviewer.email,
-            "--comment",
-            "Relu.",
-        ]
-    )
+    approve = ["clauses", "approve", key, "--version", "1", "--as", reviewer.email]
+    result = runner.invoke(args=[*approve, "--comment", "Relu."])
+    assert result.exit_code == 1 and "--confirm-as" in result.stderr  # --as is an operator's tool
+    result = runner.invoke(args=[*approve, "--comment", "Relu.", "--confirm-as"])
     assert result.exit_code == 0, result.output
     approved = version_of(session, key)
     assert (approved.status, approved.reviewer_id, approved.review_comment) == (

@@ -93,6 +93,7 @@ RULES: dict[tuple[str, str], str | set[str]] = {
     ("sourcing.shortlist", "GET"): SOURCING,
     ("sourcing.shortlist_csv", "GET"): SOURCING,
     ("sourcing.shortlist_docx", "GET"): SOURCING,
+    ("sourcing.shortlist_report", "POST"): SOURCING,
     # evaluation
     ("evaluation.index", "GET"): EVALUATION,
     ("evaluation.tender", "GET"): EVALUATION,

@@ -89,7 +89,8 @@ def test_loaded_once_per_provider(model_provider):
     assert model_provider.get().embedder() is first
 
 
-def test_healthz_reports_the_loaded_model_hash(client, model):
+def test_healthz_reports_the_loaded_model_hash(client, model, login):
+    login("admin")  # the details are for admins; the public health check is the status only
     body = client.get("/healthz").get_json()
     assert body["model"]["file_sha256"] == model.file_hash
 

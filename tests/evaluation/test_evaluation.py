@@ -276,7 +276,8 @@ def test_two_evaluators_score_reconcile_lock_and_unlock(app, team, session):
     assert visible(lead) == {team["lead"].display_name}
     assert visible(second) == {team["second"].display_name}
     assert lead.post(f"/evaluation/{t.id}/submit").status_code == 303
-    assert visible(lead) == {team["lead"].display_name, team["second"].display_name}
+    # The second evaluator's notes are a draft until submitted: their author's only.
+    assert visible(lead) == {team["lead"].display_name}
     assert visible(second) == {team["second"].display_name}
     assert (
         soup(b.get(f"/evaluation/{t.id}")).select(f"#scores-{a.id}") == []
@@ -600,7 +601,7 @@ def test_cli_workflow_to_ranking(runner, team, session, tmp_path):
                     "--as",
                     who,
                 )
-        ok("evaluation", "submit", t.reference, "--as", who)
+        ok("evaluation", "submit", t.reference, "--as", who, "--confirm-as")
     for supplier, by_crit in notes.items():
         for crit, score in by_crit.items():
             ok(
@@ -616,13 +617,14 @@ def test_cli_workflow_to_ranking(runner, team, session, tmp_path):
                 "Consensus.",
                 "--as",
                 lead,
+                "--confirm-as",
             )
-    ok("evaluation", "lock", t.reference, "--as", lead)
+    ok("evaluation", "lock", t.reference, "--as", lead, "--confirm-as")
     ranking = json.loads(ok("evaluation", "ranking", t.reference, "--json", "--as", buyer))
     assert [(r["rank"], r["supplier"]) for r in ranking] == [(1, "Alpha"), (2, "Beta")]
     assert ranking[0]["total"] == pytest.approx(40 + 45 * 12 / 20 + 15 * 8 / 10)
     refused = runner.invoke(
-        args=["evaluation", "unlock", t.reference, "--reason", "", "--as", lead]
+        args=["evaluation", "unlock", t.reference, "--reason", "", "--as", lead, "--confirm-as"]
     )
     assert refused.exit_code == 1 and "reason" in refused.output
 

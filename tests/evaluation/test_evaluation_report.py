@@ -162,8 +162,8 @@ def test_report_export_and_download_in_the_ui(app, locked, session):
 
 
 def test_report_file_is_stored_with_the_tenders_documents(app, locked, session):
-    """The RAO is written where the tender's documents are served from (no 404 in the tenders
-    room's export table)."""
+    """The RAO is written where the tender's documents are stored, but only the evaluation room
+    lists and serves it, because blind scoring guards it there (issue 10)."""
     c = client_for(app, locked["buyer"])
     t = locked["tender"]
     assert c.post(f"/evaluation/{t.id}/report", data={"format": "docx"}).status_code == 303
@@ -172,7 +172,8 @@ def test_report_file_is_stored_with_the_tenders_documents(app, locked, session):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == stored.sha256
     with app.test_request_context():
         link = url_for("tenders.document", tender_id=t.id, document_id=stored.id)
-    download = c.get(link)
+    assert c.get(link).status_code == 404
+    download = c.get(f"/evaluation/{t.id}/report/{stored.id}")
     assert download.status_code == 200
     assert hashlib.sha256(download.data).hexdigest() == stored.sha256
 

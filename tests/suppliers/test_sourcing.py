@@ -238,7 +238,11 @@ def test_index_search_judge_shortlist_and_exports(runner, client, login, session
         csv_text.lstrip("\ufeff").startswith("siren;nom;score;semantique")
         and len(csv_text.strip().splitlines()) == 3
     )
-    r = client.get(shortlist_url + ".docx")
+    assert client.get(shortlist_url + ".docx").status_code == 404  # a GET writes nothing
+    assert not events(session, "sourcing.export_docx")
+    r = client.post(shortlist_url + "/rapport")
+    assert r.status_code == 303 and r.headers["Location"].endswith(".docx")
+    r = client.get(r.headers["Location"])
     assert r.status_code == 200
     from procure.documents import read_text
 

@@ -33,6 +33,7 @@ from procure.clause_library.services.vocabulary import (
     REQUIRED_FIELDS,
     VARIANT_KEY_RE,
 )
+from procure.clause_library.services.yaml_bounds import YamlAliasError, refuse_aliases
 
 MAX_FILE_CHARS = 200_000
 # libyaml's safe loader when built in (same rules, about 10 times faster), else PyYAML's.
@@ -81,8 +82,11 @@ def parse_clause_text(text: str, *, filename: str) -> ClauseSpec:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     front, body, body_line = _split_front_matter(text, filename)
     try:
+        refuse_aliases(front)
         root = yaml.compose(front, Loader=_YAML_LOADER)
         data = yaml.load(front, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+    except YamlAliasError as exc:
+        raise ClauseFormatError(str(exc), file=filename, line=exc.line + 1) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]

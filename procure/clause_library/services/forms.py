@@ -11,6 +11,7 @@ from procure.clause_library.services.clause_format import parse_clause_text
 from procure.clause_library.services.clause_review import review_clause
 from procure.clause_library.services.clause_spec import ClauseFormatError, ClauseSpec
 from procure.clause_library.services.vocabulary import FORM_FIELDS, STRUCTURED_FIELDS
+from procure.clause_library.services.yaml_bounds import YamlAliasError, refuse_aliases
 from procure.core.errors import ValidationError
 
 
@@ -25,7 +26,11 @@ def _yaml_field(form: dict, name: str, errors: dict[str, str]) -> Any:
     if not text:
         return None
     try:
+        refuse_aliases(text)
         return yaml.safe_load(text)
+    except YamlAliasError as exc:
+        errors[name] = f"YAML refusé (ligne {exc.line} de ce champ) : {exc}"
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (ligne {mark.line + 1} de ce champ)" if mark else ""

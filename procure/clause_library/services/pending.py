@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from procure.clause_library.models import Clause, ClauseVersion
+from procure.clause_library.services.access import editors_of
 from procure.core.models import User
 
 
@@ -30,7 +31,7 @@ def pending_work(*, session: Session, user: User) -> list[dict]:
     review = [
         _item(c, v)
         for c, v in rows
-        if v.status == "in_review" and user.id not in (v.author_id, v.updated_by_id)
+        if v.status == "in_review" and user.id not in editors_of(session, v)
     ]
     drafts = [_item(c, v) for c, v in rows if v.status == "draft" and v.author_id == user.id]
     return [

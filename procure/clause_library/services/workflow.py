@@ -38,10 +38,10 @@ def submit(*, session: Session, actor: Actor, version_id: int) -> ClauseVersion:
 
 
 def approve(*, session: Session, actor: Actor, version_id: int, comment: str = "") -> ClauseVersion:
-    """In review -> approved, by a legal user who neither wrote nor last edited the draft."""
+    """In review -> approved, by a legal user who never edited the version."""
     require_legal(actor, "approuver une clause")
     clause, version = _transition(session, version_id, ("in_review",), "approuver")
-    four_eyes(actor, version)
+    four_eyes(session, actor, version)
     version.status, version.reviewer_id, version.reviewed_at = "approved", actor.user_id, utcnow()
     version.review_comment = (comment or "").strip()[:2000]
     session.add(version)
@@ -68,7 +68,7 @@ def reject(*, session: Session, actor: Actor, version_id: int, comment: str) -> 
             fields={"comment": "Commentaire obligatoire pour un rejet."},
         )
     clause, version = _transition(session, version_id, ("in_review",), "rejeter")
-    four_eyes(actor, version)
+    four_eyes(session, actor, version)
     version.status, version.reviewer_id, version.reviewed_at = "rejected", actor.user_id, utcnow()
     version.review_comment = comment[:2000]
     session.add(version)

@@ -4,6 +4,11 @@ Managing (offers, declarations, evaluators) follows the tenders room's one acces
 tender (`tenders.can_access`: its owner, the buyers of its organisation, the system actor; an
 admin without the buyer role has no access). Assigned evaluators score; the lead evaluator
 reconciles, locks and unlocks. A locked evaluation refuses every change (409).
+
+Blind scoring (`sees_results`): the other evaluators' notes and comments, the final notes, the
+ranking, the score chart and the report are shown to an assigned evaluator only once they have
+submitted their own notes, and to a buyer who does not evaluate only while the evaluation is
+locked. A saved but unsubmitted note (a draft) is shown to its author only.
 """
 
 from __future__ import annotations
@@ -64,6 +69,30 @@ def access(*, session: Session, actor: Actor, tender: Tender) -> dict[str, Any]:
         "lead": bool(assignment and assignment.lead),
         "submitted": bool(assignment and assignment.submitted_at),
     }
+
+
+def sees_results(rights: dict[str, Any], locked: bool) -> bool:
+    """Whether the actor may see the others' notes, the final notes, the ranking and the report.
+
+    An assigned evaluator (lead included) once they submitted; anyone else with access (buyers,
+    the system actor) only while the evaluation is locked, so a reopened evaluation is blind again.
+    """
+    if rights["evaluator"]:
+        return bool(rights["submitted"])
+    return bool(rights["manage"]) and locked
+
+
+def require_results(*, session: Session, actor: Actor, tender: Tender) -> dict[str, Any]:
+    """The actor's rights, if they may see the results (`sees_results`); 403 otherwise."""
+    rights = access(session=session, actor=actor, tender=tender)
+    locked = lock_state(session=session, tender_id=tender_id_of(tender)).status == "locked"
+    if not sees_results(rights, locked):
+        raise Forbidden(
+            "Notation à l'aveugle : les notes des autres, les notes finales, le classement et le "
+            "rapport ne sont visibles qu'après la soumission de vos propres notes (ou, pour les "
+            "acheteurs, une fois l'évaluation verrouillée)."
+        )
+    return rights
 
 
 def require_manage(session: Session, actor: Actor, tender: Tender) -> None:

@@ -11,7 +11,7 @@ from procure.core.audit import Actor
 from procure.core.errors import NotFound
 from procure.core.formatting import format_number
 from procure.evaluation.models import Offer
-from procure.evaluation.services.access import access, get_tender
+from procure.evaluation.services.access import access, get_tender, require_results
 from procure.evaluation.services.consensus import ranking
 from procure.evaluation.services.offers import footprints_of, list_offers
 
@@ -95,5 +95,6 @@ def chart_png(*, session: Session, actor: Actor, tender_id: int, kind: str) -> b
         footprints = footprints_of(session=session, tender=tender, offers=offers)
         return footprint_chart(footprint_rows(offers, footprints))
     if kind == "scores":
+        require_results(session=session, actor=actor, tender=tender)
         return scores_chart(score_rows(ranking(session=session, tender=tender)))
     raise NotFound("Graphique inconnu.")

@@ -36,6 +36,17 @@ def users_by_id(session: Session, user_ids: list[int]) -> dict[int, User]:
     return {u.id: u for u in rows if u.id is not None}
 
 
+def require_all_submitted(session: Session, tender_id: int) -> None:
+    """409 while an assigned evaluator has not submitted (final notes and the lock wait)."""
+    pending = [a for a in assignments(session=session, tender_id=tender_id) if not a.submitted_at]
+    if pending:
+        people = users_by_id(session, [a.user_id for a in pending])
+        names = ", ".join(people[a.user_id].email for a in pending if a.user_id in people)
+        raise Conflict(
+            f"Tous les évaluateurs doivent avoir soumis leurs notes (en attente : {names})."
+        )
+
+
 def final_scores(*, session: Session, tender_id: int) -> list[FinalScore]:
     return list(session.exec(select(FinalScore).where(FinalScore.tender_id == tender_id)).all())
 
@@ -56,13 +67,7 @@ def save_final_scores(
         entries = form_entries(tender, form or {}, "justification")
     require_lead(session, actor, tender)
     require_open(session, tender_id)
-    pending = [a for a in assignments(session=session, tender_id=tender_id) if not a.submitted_at]
-    if pending:
-        people = users_by_id(session, [a.user_id for a in pending])
-        names = ", ".join(people[a.user_id].email for a in pending if a.user_id in people)
-        raise Conflict(
-            f"Tous les évaluateurs doivent avoir soumis leurs notes (en attente : {names})."
-        )
+    require_all_submitted(session, tender_id)
     tender_offer(session, tender, offer_id)  # 404 unless the offer is this tender's
     clean, errors = parse_entries(tender, entries, "justification", "Justification")
     if errors:
@@ -104,10 +109,12 @@ def save_final_scores(
 
 
 def lock(*, session: Session, actor: Actor, tender_id: int) -> EvaluationLock:
-    """Lock the evaluation: every offer has a final note on every criterion."""
+    """Lock the evaluation: every evaluator submitted, every offer has a final note on every
+    criterion."""
     tender = get_tender(session=session, tender_id=tender_id)
     require_lead(session, actor, tender)
     require_open(session, tender_id)
+    require_all_submitted(session, tender_id)
     finals = {(f.offer_id, f.criterion) for f in final_scores(session=session, tender_id=tender_id)}
     offers = list_offers(session=session, tender_id=tender_id)
     missing = missing_notes(tender, offers, finals)

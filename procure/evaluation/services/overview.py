@@ -13,6 +13,7 @@ from procure.evaluation.services.access import (
     criteria,
     get_tender,
     lock_state,
+    sees_results,
 )
 from procure.evaluation.services.consensus import (
     final_scores,
@@ -26,7 +27,8 @@ from procure.evaluation.services.scores import visible_scores
 
 
 def overview(*, session: Session, actor: Actor, tender_id: int) -> dict[str, Any]:
-    """Everything the evaluation page and the report show (a fixed number of queries)."""
+    """Everything the evaluation page and the report show (a fixed number of queries); the
+    notes, final notes and ranking only as far as blind scoring allows (`sees_results`)."""
     tender = get_tender(session=session, tender_id=tender_id)
     rights = access(session=session, actor=actor, tender=tender)
     offers = list_offers(session=session, tender_id=tender_id)
@@ -34,6 +36,8 @@ def overview(*, session: Session, actor: Actor, tender_id: int) -> dict[str, Any
     footprints = {oid: current_footprint(d, tender) for oid, d in decls.items()}
     team = assignments(session=session, tender_id=tender_id)
     scores = visible_scores(session=session, actor=actor, tender=tender)
+    lock = lock_state(session=session, tender_id=tender_id)
+    results = sees_results(rights, lock.status == "locked")
     people = users_by_id(session, [a.user_id for a in team] + [s.user_id for s in scores])
     return {
         "tender": tender,
@@ -45,12 +49,15 @@ def overview(*, session: Session, actor: Actor, tender_id: int) -> dict[str, Any
         "assignments": team,
         "people": people,
         "scores": scores,
+        "results": results,
         "finals": {
             (f.offer_id, f.criterion): f for f in final_scores(session=session, tender_id=tender_id)
-        },
+        }
+        if results
+        else {},
         "proposals": proposals(session=session, tender=tender),
-        "lock": lock_state(session=session, tender_id=tender_id),
+        "lock": lock,
         "unlocks": unlocks(session=session, tender_id=tender_id),
-        "ranking": ranking(session=session, tender=tender),
+        "ranking": ranking(session=session, tender=tender) if results else [],
         "all_submitted": bool(team) and all(a.submitted_at for a in team),
     }

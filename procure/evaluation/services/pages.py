@@ -8,6 +8,7 @@ from sqlmodel import Session, col, func, select
 
 from procure.accounts import services as accounts
 from procure.core.audit import Actor
+from procure.core.pagination import PER_PAGE, Page, clamp
 from procure.evaluation.models import Offer
 from procure.evaluation.services.access import (
     access,
@@ -32,23 +33,28 @@ def offer_counts(*, session: Session, tender_ids: list[int]) -> dict[int, int]:
     return {tid: found.get(tid, 0) for tid in tender_ids}
 
 
-def evaluation_list(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
-    """The evaluations the actor may open: [{tender, offers, lock}] (four queries in all)."""
+def evaluation_list(*, session: Session, actor: Actor, page: int = 1) -> Page:
+    """One page of the evaluations the actor may open: rows {tender, offers, lock}."""
     tenders = visible_tenders(session=session, actor=actor)
-    ids = [t.id for t in tenders if t.id is not None]
+    page = clamp(page)
+    shown = tenders[(page - 1) * PER_PAGE : page * PER_PAGE]
+    ids = [t.id for t in shown if t.id is not None]
     counts = offer_counts(session=session, tender_ids=ids)
     locks = lock_states(session=session, tender_ids=ids)
-    return [
+    rows = [
         {"tender": t, "offers": counts[t.id], "lock": locks[t.id]}
-        for t in tenders
+        for t in shown
         if t.id is not None
     ]
+    return Page(rows, page, len(tenders))
 
 
 def tender_page(*, session: Session, actor: Actor, tender_id: int) -> dict[str, Any]:
     """The evaluation page: the overview, the exported reports and, for buyers, the evaluators."""
     view = overview(session=session, actor=actor, tender_id=tender_id)
-    view["reports"] = report_documents(session=session, tender_id=tender_id)
+    view["reports"] = (
+        report_documents(session=session, tender_id=tender_id) if view["results"] else []
+    )
     view["evaluators"] = (
         accounts.users_with_role(session=session, role="evaluator")
         if view["rights"]["manage"]

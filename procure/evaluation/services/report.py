@@ -16,7 +16,7 @@ from procure.core.models import User
 from procure.documents.store import DocumentStore
 from procure.evaluation import footprint as fp
 from procure.evaluation import scoring
-from procure.evaluation.services.access import access, get_tender
+from procure.evaluation.services.access import get_tender, require_results
 from procure.evaluation.services.charts import (
     footprint_chart,
     footprint_rows,
@@ -39,6 +39,7 @@ def report_spec(*, session: Session, actor: Actor, tender_id: int) -> d.Document
     tender: Tender = view["tender"]
     if view["lock"].status != "locked":
         raise Conflict("Le rapport d'analyse s'exporte une fois l'évaluation verrouillée.")
+    require_results(session=session, actor=actor, tender=tender)
     blocks: list[object] = [d.Toc(), d.Heading("Objet et méthode")]
     blocks.append(
         d.Paragraph(
@@ -269,7 +270,7 @@ def report_document(
 ) -> TenderDocument:
     """One exported report of the tender, for download (access checked; 404 if not a RAO)."""
     tender = get_tender(session=session, tender_id=tender_id)
-    access(session=session, actor=actor, tender=tender)
+    require_results(session=session, actor=actor, tender=tender)
     doc = session.get(TenderDocument, doc_id)
     if doc is None or doc.tender_id != tender_id or doc.piece != "RAO":
         raise NotFound("Rapport introuvable.")

@@ -22,6 +22,7 @@ from procure.evaluation.services.access import (
     lock_state,
     require_evaluator,
     require_open,
+    sees_results,
     tender_id_of,
 )
 from procure.evaluation.services.offers import list_offers, tender_offer
@@ -185,7 +186,10 @@ def submit_scores(*, session: Session, actor: Actor, tender_id: int) -> Evaluato
 
 
 def visible_scores(*, session: Session, actor: Actor, tender: Tender) -> list[EvaluatorScore]:
-    """Own notes always; others' once one has submitted, or for buyers once locked."""
+    """Own notes always; the submitted notes of the others once `sees_results` allows it.
+
+    A draft (notes of an evaluator who has not submitted) is never shown to anyone but its author.
+    """
     rights = access(session=session, actor=actor, tender=tender)
     rows = session.exec(
         select(EvaluatorScore)
@@ -197,6 +201,14 @@ def visible_scores(*, session: Session, actor: Actor, tender: Tender) -> list[Ev
         )
     ).all()
     locked = lock_state(session=session, tender_id=tender_id_of(tender)).status == "locked"
-    if rights["submitted"] or (rights["manage"] and locked):
-        return list(rows)
-    return [r for r in rows if r.user_id == actor.user_id]
+    if not sees_results(rights, locked):
+        return [r for r in rows if r.user_id == actor.user_id]
+    submitted = set(
+        session.exec(
+            select(EvaluatorAssignment.user_id).where(
+                EvaluatorAssignment.tender_id == tender.id,
+                col(EvaluatorAssignment.submitted_at).is_not(None),
+            )
+        ).all()
+    )
+    return [r for r in rows if r.user_id == actor.user_id or r.user_id in submitted]

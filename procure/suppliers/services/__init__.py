@@ -7,7 +7,7 @@ This package is the room's public facade; each concern lives in its own module.
 
 from .imports import FORMAT_LABELS, import_data, propose_merges, save_upload, submit_import
 from .index import submit_index, sync_index
-from .merges import decide_merge, merge_proposals
+from .merges import decide_merge, merge_proposals, merges_page
 from .model import SourcingModel, model_info
 from .overview import overview
 from .pending import pending_work
@@ -23,10 +23,12 @@ from .shortlists import (
     DOCUMENT_KIND,
     create_shortlist,
     get_shortlist,
+    latest_shortlist_docx,
     list_shortlists,
     shortlist_csv,
     shortlist_docx,
     shortlist_from_tokens,
+    shortlists_page,
 )
 from .suppliers import (
     NO_COMPETITION,
@@ -47,13 +49,16 @@ __all__ = [
     "decide_merge",
     "get_search",
     "get_shortlist",
+    "latest_shortlist_docx",
     "get_supplier",
     "import_data",
     "judge_search",
     "label",
     "list_shortlists",
+    "shortlists_page",
     "match_name",
     "merge_proposals",
+    "merges_page",
     "model_info",
     "overview",
     "pending_work",

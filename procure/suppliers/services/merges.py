@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from procure.core import audit
 from procure.core.audit import Actor
 from procure.core.errors import Conflict, NotFound, ValidationError
+from procure.core.pagination import Page, paginate
 from sourcing.models import MergeProposal, PastContract, Supplier, SupplierName
 
 from .suppliers import find_supplier, label, row_id
@@ -26,6 +27,16 @@ def merge_proposals(
         (m, find_supplier(session, m.source_id), find_supplier(session, m.target_id))
         for m in session.exec(query).all()
     ]
+
+
+def merges_page(*, session: Session, page: int = 1) -> Page:
+    """One page of every merge proposal (any status), oldest first, with both suppliers."""
+    found = paginate(session, select(MergeProposal).order_by(col(MergeProposal.id)), page)
+    rows = [
+        (m, find_supplier(session, m.source_id), find_supplier(session, m.target_id))
+        for m in found.items
+    ]
+    return Page(rows, found.page, found.total, found.per_page)
 
 
 def decide_merge(

@@ -14,6 +14,7 @@ from procure.core import audit
 from procure.core.audit import Actor
 from procure.core.errors import NotFound, ValidationError
 from procure.core.formatting import format_number
+from procure.core.pagination import Page, paginate
 from procure.documents import Bullet, DocumentSpec, Heading, Paragraph, Table, write_docx
 from procure.documents.store import DocumentStore
 from sourcing import search as lsearch
@@ -118,8 +119,24 @@ def list_shortlists(*, session: Session) -> list[Shortlist]:
     return list(session.exec(select(Shortlist).order_by(col(Shortlist.id).desc())).all())
 
 
+def shortlists_page(*, session: Session, page: int = 1) -> Page:
+    """One page of the shortlists, newest first."""
+    return paginate(session, select(Shortlist).order_by(col(Shortlist.id).desc()), page)
+
+
+# A cell a spreadsheet would read as a formula (OWASP "CSV injection"): = + - @, tab, return.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_text(value: object) -> str:
+    """A text cell from supplier data, defused: a leading ' keeps a formula as plain text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def shortlist_csv(*, session: Session, shortlist_id: int) -> str:
-    """The shortlist as a French CSV (semicolons, decimal commas)."""
+    """The shortlist as a French CSV (semicolons, decimal commas); text cells from supplier data
+    are defused (`csv_text`), numbers are ours."""
     sl, items, _ = get_shortlist(session=session, shortlist_id=shortlist_id)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
@@ -133,13 +150,13 @@ def shortlist_csv(*, session: Session, shortlist_id: int) -> str:
         )
         writer.writerow(
             [
-                s.siren or "",
-                label(s),
+                csv_text(s.siren or ""),
+                csv_text(label(s)),
                 format_number(item.score, 2),
                 *[format_number(item.components.get(c), empty="") for c in comps],
-                s.department,
-                s.size,
-                evidence,
+                csv_text(s.department),
+                csv_text(s.size),
+                csv_text(evidence),
                 item.judgement.get("fit", "") if item.judgement else "",
             ]
         )
@@ -172,6 +189,15 @@ def shortlist_docx(
     )
     session.commit()
     return path
+
+
+def latest_shortlist_docx(*, session: Session, shortlist_id: int, store: DocumentStore) -> Path:
+    """The last sourcing report written for a shortlist (reading it writes nothing)."""
+    sl, _items, _record = get_shortlist(session=session, shortlist_id=shortlist_id)
+    reports = sorted(store.folder(DOCUMENT_KIND, row_id(sl)).glob("*.docx"))
+    if not reports:
+        raise NotFound("Aucun rapport de sourcing pour cette présélection : générez-le d'abord.")
+    return reports[-1]
 
 
 def _report_blocks(

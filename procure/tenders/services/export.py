@@ -100,11 +100,20 @@ def export(
     return doc
 
 
+# The analysis report is stored with the tender's pieces but served by the evaluation room only,
+# which applies blind scoring to it (issue 10): the tenders room neither lists nor serves it.
+EVALUATION_PIECES = ("RAO",)
+
+
 def list_documents(*, session: Session, tender: Tender) -> list[TenderDocument]:
+    """The tender's exported DCE pieces, newest first (not the evaluation report)."""
     return list(
         session.exec(
             select(TenderDocument)
-            .where(TenderDocument.tender_id == tender.id)
+            .where(
+                TenderDocument.tender_id == tender.id,
+                col(TenderDocument.piece).not_in(EVALUATION_PIECES),
+            )
             .order_by(col(TenderDocument.id).desc())
         ).all()
     )
@@ -115,6 +124,6 @@ def get_document(
 ) -> TenderDocument:
     tender = get_tender(session=session, actor=actor, tender_id=tender_id)
     doc = session.get(TenderDocument, document_id)
-    if doc is None or doc.tender_id != tender.id:
+    if doc is None or doc.tender_id != tender.id or doc.piece in EVALUATION_PIECES:
         raise NotFound("Document introuvable.")
     return doc

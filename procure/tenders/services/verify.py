@@ -98,7 +98,8 @@ def verify(
     path = Path(path)
     if not path.is_file():
         raise NotFound(f"Fichier introuvable : {path}.")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as fh:  # streamed: the file's size does not become memory
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
     paragraphs = documents.read_paragraphs(path)
     doc = session.exec(
         select(TenderDocument)
