@@ -1,7 +1,7 @@
 """security: revocable sessions and login throttling
 
-Revision ID: 0003_security
-Revises: 0002_rooms
+Revision ID: 0005_security
+Revises: 0004_tender_profile
 Create Date: 2026-12-01 13:10:00
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0003_security"
-down_revision = "0002_rooms"
+revision = "0005_security"
+down_revision = "0004_tender_profile"
 branch_labels = None
 depends_on = None
 
