@@ -31,6 +31,7 @@ from sourcing.normalise import (
     parse_amount,
     parse_date,
     size_from,
+    strip_markup,
     valid_siren,
     valid_siret,
 )
@@ -115,6 +116,18 @@ def _winners_of(record: dict, version: str) -> list[dict]:
     return out
 
 
+NOT_NAMES = frozenset({"true", "false", "null", "none", "nan", "undefined", "-", "0"})
+
+
+def _winner_name(value: Any) -> str:
+    """The winner's name as written, or "" when it is no name (a JSON boolean or null imported
+    as text: "true", "null"...); the supplier is then named from its other spellings or SIRENE."""
+    if value is None or isinstance(value, bool | int | float):
+        return ""
+    name = strip_markup(str(value))
+    return "" if name.lower() in NOT_NAMES else name
+
+
 def _decp_row(index: int, kind: str, record: dict, version: str) -> Row:
     ident = (
         str(record.get("id") or record.get("uid") or "").strip() if isinstance(record, dict) else ""
@@ -126,7 +139,7 @@ def _decp_row(index: int, kind: str, record: dict, version: str) -> Row:
         return row
     buyer = record.get("acheteur") or record.get("autoriteConcedante") or {}
     buyer_id = clean_identifier(buyer.get("id") if isinstance(buyer, dict) else "")
-    objet = " ".join(str(record.get("objet") or "").split())
+    objet = strip_markup(str(record.get("objet") or ""))
     if not objet:
         row.error = "objet du marché absent"
         return row
@@ -173,7 +186,7 @@ def _decp_row(index: int, kind: str, record: dict, version: str) -> Row:
     for w in _winners_of(record, version):
         kind_id = str(w.get("typeIdentifiant") or "SIRET").upper()
         ident_w = clean_identifier(w.get("id"))
-        name = " ".join(str(w.get("denominationSociale") or "").split())
+        name = _winner_name(w.get("denominationSociale"))
         if kind_id != "SIRET":
             problems.append(
                 f"titulaire identifié par {kind_id} ({ident_w or 'sans identifiant'}) : non pris en charge"

@@ -1,0 +1,177 @@
+"""Issue 13: what the model contributes (CPV head), calibrated scores and the no-match answer,
+public bodies, the judgement's honesty, evidence a buyer can read, and the model's warm-up."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sourcing import judge as ljudge
+from sourcing import search as lsearch
+from sourcing import semantic
+from sourcing.ingest import read_rows
+from sourcing.models import PastContract
+from sourcing.normalise import is_public_body, strip_markup
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def test_cpv_head_learns_classes_from_labelled_vectors():
+    """The head separates classes that a mean-pooled model would blur (a shared offset)."""
+    rng = np.random.default_rng(0)
+    offset = rng.normal(size=64) * 5  # what every text shares (anisotropy)
+    centres = {"721": rng.normal(size=64), "909": rng.normal(size=64), "452": rng.normal(size=64)}
+    vectors, labels = [], []
+    for code, c in centres.items():
+        for _ in range(30):
+            vectors.append(offset + c + rng.normal(size=64) * 0.3)
+            labels.append(code + "00000")
+    sem = semantic.build(np.asarray(vectors), labels)
+    assert set(sem.heads) == {2, 3}
+    hits = 0
+    for code, c in centres.items():
+        v = sem.need_vector(list(offset + c + rng.normal(size=64) * 0.3))
+        hits += sem.cpv_classes(v)[0]["prefix"] == code
+    assert hits == 3
+
+
+def test_semantic_artefacts_round_trip_through_lancedb(tmp_path):
+    import lancedb
+
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(40, 16))
+    labels = ["72100000"] * 20 + ["90900000"] * 20
+    vectors[20:] += 3
+    sem = semantic.build(vectors, labels)
+    db = lancedb.connect(str(tmp_path))
+    semantic.save(db, sem)
+    back = semantic.load(db)
+    v = back.need_vector(list(vectors[25]))
+    assert back.cpv_classes(v)[0]["prefix"] == sem.cpv_classes(v)[0]["prefix"] == "909"
+    assert np.allclose(back.mean, sem.mean)
+
+
+def test_text_component_is_absolute_not_relative_to_the_best_hit():
+    # the same BM25 score gives the same component whatever the other hits scored
+    assert lsearch.text_component(8.0) == 0.5
+    assert lsearch.text_component(2.0) < 0.25
+    assert lsearch.text_component(0.0) == 0.0
+    assert lsearch.semantic_component(lsearch.SEM_HIGH + 0.1) == 1.0
+    assert lsearch.semantic_component(lsearch.SEM_LOW) == 0.0
+
+
+def test_markup_and_boolean_names_are_cleaned_at_import():
+    doc = {
+        "marches": [
+            {
+                "id": "M1",
+                "objet": "Maintenance <br /> du parc&nbsp;informatique<br/>",
+                "codeCPV": "50312000",
+                "montant": 1000,
+                "dateNotification": "2019-02-01",
+                "acheteur": {"id": "21690123100011", "nom": "Ville"},
+                "titulaires": [
+                    {
+                        "id": "38012986648781",
+                        "typeIdentifiant": "SIRET",
+                        "denominationSociale": True,
+                    }
+                ],
+            }
+        ]
+    }
+    _src, rows = read_rows(json.dumps(doc).encode(), "decp", "t.json")
+    row = rows[0]
+    assert row.ok, row.error
+    assert row.contract["object"] == "Maintenance du parc informatique"
+    assert row.winners[0].name == ""  # a JSON boolean is no name
+    assert strip_markup("a<p>b</p>c &amp; d") == "a b c & d"
+
+
+def test_public_bodies_are_recognised_by_legal_category_or_siren():
+    assert is_public_body("216901231")  # a commune's SIREN begins with 2
+    assert is_public_body("130025265")  # a State body's with 1
+    assert not is_public_body("380129866")
+    assert is_public_body("380129866", "7210")  # category 7xxx: public-law body
+    assert not is_public_body("216901231", "5710")  # the category wins when known
+
+
+def test_judge_discards_output_that_is_not_a_sentence():
+    prompt = ljudge.build_prompt("logiciel RH", "ACME", "édition de logiciels de paie")
+    assert not ljudge.is_sentence("1", prompt)
+    assert not ljudge.is_sentence("l'acheteur", prompt)
+    assert not ljudge.is_sentence("édition de logiciels de paie", prompt)  # copied from the prompt
+    assert ljudge.is_sentence("A déjà livré un logiciel de paie à deux communes.", prompt)
+    assert "expérimental" in ljudge.note(0.55).lower() and "0,55" in ljudge.note(0.55)
+
+
+def test_evidence_groups_the_lots_of_one_contract():
+    from procure.suppliers.services.search import evidence_lines
+
+    day = date(2019, 3, 1)
+    cs = [
+        PastContract(
+            supplier_id=1,
+            contract_key=f"k{i}",
+            buyer_siret="21690123100011",
+            buyer_name="Ville de Lyon",
+            object=f"Fournitures informatiques - Lot {i} : postes<br />",
+            cpv="30213000-5",
+            amount=1000.5 * i,
+            notified_on=day,
+        )
+        for i in (1, 2)
+    ] + [
+        PastContract(
+            supplier_id=1,
+            contract_key="k3",
+            buyer_name="Département",
+            object="Maintenance",
+            cpv="50312000-5",
+            amount=None,
+            notified_on=date(2018, 1, 5),
+        )
+    ]
+    lines = evidence_lines(cs, cs[:2])
+    assert len(lines) == 2
+    lots = lines[0]
+    assert lots["lots"] == 2 and lots["object"] == "Fournitures informatiques"
+    assert lots["date_fr"] == "1 mars 2019" and "3001,50" in "".join(
+        lots["amount_fr"].split()
+    ).replace("\u202f", "").replace("\xa0", "")
+    assert lines[1]["amount_fr"] == "montant inconnu" and "<br" not in json.dumps(lines)
+
+
+@pytest.mark.model
+def test_gibberish_need_has_no_match_on_page_and_in_json(runner, client, login):
+    assert (
+        runner.invoke(
+            args=["suppliers", "import", str(DATA / "decp_extract.json"), "--format", "decp"]
+        ).exit_code
+        == 0
+    )
+    assert runner.invoke(args=["index", "--json"]).exit_code == 0
+    out = runner.invoke(args=["sourcing", "search", "xkqz vbrmt plofniak", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["no_match"] is True
+    assert all(r["score"] < data["no_match_threshold"] for r in data["results"])
+    assert not any(r["siren"][:1] in "12" for r in data["results"] if r["siren"])
+    login("sourcing")
+    r = client.post("/sourcing/recherche", data={"need": "xkqz vbrmt plofniak"})
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "Aucun fournisseur pertinent dans les données" in page
+    assert "Proximité sémantique" in page or "Pertinence du texte" in page
+
+
+def test_model_warm_up_reports_loading_then_ready(app):
+    provider = app.extensions["procure.model"]
+    assert provider.state == "idle"
+    thread = provider.warm()
+    assert provider.state in ("loading", "ready")
+    thread.join(timeout=120)
+    assert provider.state == "ready"
