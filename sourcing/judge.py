@@ -15,12 +15,12 @@ SCHEMA = {
     "type": "object",
     "properties": {
         "adequation": {"type": "integer", "enum": [0, 1, 2, 3, 4]},
-        "raison": {"type": "string", "maxLength": 90},
-        "reserve": {"type": "string", "maxLength": 90},
+        "raison": {"type": "string", "maxLength": 80},
+        "reserve": {"type": "string", "maxLength": 80},
     },
     "required": ["adequation", "raison", "reserve"],
 }
-MAX_TOKENS = 64  # a tight schema and a short answer: judging the top 10 stays under 30 s
+MAX_TOKENS = 80  # a tight schema and a short answer: judging the top 10 stays under 30 s
 # Measured agreement of the default model's fit with the truth (held-out pairs, AUC): below 0.65
 # the judgement is off by default and shown as experimental (docs/sourcing.md).
 MEASURED_AUC = None
@@ -84,8 +84,17 @@ def is_sentence(text: str, prompt: str = "") -> bool:
 def judge(model, need: str, supplier_name: str, supplier_text: str) -> dict:
     """Ask the model; returns fit (0..4), reasons, concerns, flags, prompt and raw answer."""
     prompt = build_prompt(need, supplier_name, supplier_text)
-    result = model.generate_json(prompt, SCHEMA, max_tokens=MAX_TOKENS, system=SYSTEM)
-    data = result.data if isinstance(result.data, dict) else {}
+    try:
+        result = model.generate_json(prompt, SCHEMA, max_tokens=MAX_TOKENS, system=SYSTEM)
+        data, raw = (result.data if isinstance(result.data, dict) else {}), result.raw
+    except Exception as exc:  # noqa: BLE001 - re-raised unless it is a cut answer
+        # an answer cut at MAX_TOKENS keeps its fit (written first); its texts are discarded.
+        # The app's guarded model wraps the ModelError: look at the cause too.
+        raw = getattr(exc, "raw", None) or getattr(exc.__cause__, "raw", None)
+        found = re.search(r'"adequation"\s*:\s*([0-4])', raw or "")
+        if raw is None or not found:
+            raise
+        data = {"adequation": int(found.group(1))}
     fit = data.get("adequation")
     fit = fit if isinstance(fit, int) and 0 <= fit <= 4 else 0
     reasons = [x for x in [str(data.get("raison") or "")] if is_sentence(x, prompt)]
@@ -96,7 +105,7 @@ def judge(model, need: str, supplier_name: str, supplier_text: str) -> dict:
         "concerns": concerns,
         "injection_flags": injection_flags(supplier_text) + injection_flags(supplier_name),
         "prompt": prompt,
-        "raw": result.raw,
+        "raw": raw,
     }
 
 

@@ -324,9 +324,9 @@ class LocalModel:
         try:
             return GenerationResult(json.loads(raw, strict=False), raw)
         except json.JSONDecodeError as exc:
-            raise ModelError(
-                f"Réponse du modèle non conforme au schéma JSON : {raw[:200]!r}"
-            ) from exc
+            error = ModelError(f"Réponse du modèle non conforme au schéma JSON : {raw[:200]!r}")
+            error.raw = raw  # type: ignore[attr-defined]  # the caller may salvage a cut answer
+            raise error from exc
 
 
 class RemoteModel:
@@ -389,6 +389,6 @@ class RemoteModel:
         try:
             return GenerationResult(json.loads(raw, strict=False), raw)
         except json.JSONDecodeError as exc:
-            raise ModelError(
-                f"Réponse du serveur non conforme au schéma JSON : {raw[:200]!r}"
-            ) from exc
+            error = ModelError(f"Réponse du serveur non conforme au schéma JSON : {raw[:200]!r}")
+            error.raw = raw  # type: ignore[attr-defined]
+            raise error from exc

@@ -175,3 +175,45 @@ def test_model_warm_up_reports_loading_then_ready(app):
     assert provider.state in ("loading", "ready")
     thread.join(timeout=120)
     assert provider.state == "ready"
+
+
+def test_red_flags_follow_the_standard_definitions():
+    from sourcing import flags
+
+    assert flags.hhi([1, 1, 1, 1]) == 2500.0 and flags.hhi([3]) == 10000.0
+
+    def c(i, buyer, cpv, procedure="Appel d'offres ouvert", offers=None):
+        return PastContract(
+            id=i,
+            supplier_id=1,
+            contract_key=str(i),
+            buyer_siret=buyer,
+            buyer_name=f"Acheteur {buyer}",
+            object=f"objet {i}",
+            cpv=cpv,
+            procedure=procedure,
+            offers_received=offers,
+        )
+
+    mine = [
+        c(1, "A", "72200000-7", offers=1),
+        c(2, "A", "72500000-0"),
+        c(3, "A", "72300000-8", "Marché négocié sans publicité ni mise en concurrence préalable"),
+        c(4, "B", "45000000-7", offers=1, procedure="Marché négocié sans publicité"),
+    ]
+    # buyer A's IT market: supplier 1 has 3 of 4 contracts (HHI 6 250); buyer B's: 1 of 5
+    markets = flags.market_counts(
+        [("A", "72", 1)] * 3
+        + [("A", "72", 2)]
+        + [("B", "45", 1)]
+        + [("B", "45", s) for s in (3, 4, 5, 6)]
+    )
+    found = {f["code"]: f for f in flags.red_flags(mine, markets, 1)}
+    assert set(found) == {"single_bid", "no_call", "concentration"}
+    assert [x["id"] for x in found["single_bid"]["contracts"]] == [1]  # 4 was not competitive
+    assert found["no_call"]["count"] == 2
+    assert (
+        found["concentration"]["hhi"] == 6250.0
+        and found["concentration"]["market"]["division"] == "72"
+    )
+    assert "R018" in found["single_bid"]["definition"] and found["concentration"]["threshold"]

@@ -26,7 +26,7 @@ from sourcing.models import SIZES, PastContract, SourcingJudgement, SourcingSear
 from sourcing.normalise import department_of, strip_markup
 
 from .model import SourcingModel, app_model, model_info
-from .suppliers import find_supplier, label, row_id, signals
+from .suppliers import find_supplier, label, red_flags, row_id, signals
 
 
 def parse_count(value: int | str | None, *, default: int, field: str, errors: dict) -> int:
@@ -154,8 +154,12 @@ def _add_evidence(session: Session, results: list[dict], classes: list[dict]) ->
         s.id: s for s in session.exec(select(Supplier).where(col(Supplier.id).in_(ids))).all()
     }
     prefixes = [c["prefix"] for c in classes]
+    flagged = red_flags(
+        session, {r["supplier_id"]: contracts.get(r["supplier_id"], []) for r in results}
+    )
     for r in results:
         cs = contracts.get(r["supplier_id"], [])
+        r["flags"] = flagged.get(r["supplier_id"], [])
         matching = [c for c in cs if any(c.cpv.startswith(p) for p in prefixes)]
         r["evidence"] = evidence_lines(matching or cs, matching)[:3]
         r["signals"] = signals(cs)
@@ -341,6 +345,7 @@ def search_json(record: SourcingSearch) -> dict[str, Any]:
                 "components": r["components"],
                 "evidence": r.get("evidence", []),
                 "signals": r.get("signals", []),
+                "flags": r.get("flags", []),
                 "judgement": r.get("judgement"),
                 "supplier_id": r["supplier_id"],
             }

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from sqlmodel import Session, col, func, select
 
 from procure.core.errors import NotFound, ValidationError
+from sourcing import flags
 from sourcing.match import Entry, NameIndex
 from sourcing.models import MergeProposal, PastContract, Supplier, SupplierName
 from sourcing.normalise import department_of
@@ -100,6 +101,8 @@ def supplier_profile(*, session: Session, supplier_id: int) -> dict[str, Any]:
         "contracts": contracts,
         "names": names,
         "signals": signals(contracts),
+        "flags": red_flags(session, {row_id(s): contracts}).get(row_id(s), []),
+        "flag_definitions": flags.DEFINITIONS,
         "label": label(s),
     }
 
@@ -129,6 +132,29 @@ def signals(contracts: list[PastContract]) -> list[str]:
             f"{len(alone)} marché(s) sans mise en concurrence ou avec une seule offre, selon les données"
         )
     return out
+
+
+def red_flags(session: Session, by_supplier: dict[int, list[PastContract]]) -> dict[int, list]:
+    """Each supplier's red flags (sourcing.flags), with the markets of its buyers read in one
+    query: every contract of those buyers, whoever won it."""
+    buyers = {flags.buyer_key(c) for cs in by_supplier.values() for c in cs if flags.buyer_key(c)}
+    rows: list[tuple[str, str, int]] = []
+    ids = sorted(buyers)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for siret, name, cpv, sid in session.exec(
+            select(
+                PastContract.buyer_siret,
+                PastContract.buyer_name,
+                PastContract.cpv,
+                PastContract.supplier_id,
+            ).where(
+                col(PastContract.buyer_siret).in_(chunk) | col(PastContract.buyer_name).in_(chunk)
+            )
+        ).all():
+            rows.append((siret or name, cpv, sid))
+    markets = flags.market_counts(rows)
+    return {sid: flags.red_flags(cs, markets, sid) for sid, cs in by_supplier.items()}
 
 
 def stats(*, session: Session) -> dict[str, int]:
