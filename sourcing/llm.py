@@ -68,6 +68,15 @@ def _normalise(vec: list[float]) -> list[float]:
     return [x / norm for x in vec]
 
 
+def _pooled(embedding: list) -> list[float]:
+    """A server without pooling (llama-cpp-python's, for a generative model) returns one vector
+    per token: mean-pool them here, as the local embedder does."""
+    if embedding and isinstance(embedding[0], list):
+        n = len(embedding)
+        return [sum(col) / n for col in zip(*embedding, strict=True)]
+    return embedding
+
+
 class HiddenStateEmbedder:
     """Embeddings without the output layer: mean of one layer's hidden states, several texts a pass.
 
@@ -361,7 +370,9 @@ class RemoteModel:
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         data = self._post("/v1/embeddings", {"model": self.name, "input": texts})["data"]
-        return [_normalise(row["embedding"]) for row in sorted(data, key=lambda r: r["index"])]
+        return [
+            _normalise(_pooled(row["embedding"])) for row in sorted(data, key=lambda r: r["index"])
+        ]
 
     def generate_json(
         self,
