@@ -69,20 +69,26 @@ def _ndcg(ranked: list[int], grades: dict[int, int], k: int = 10) -> float:
     return dcg / idcg if idcg else 0.0
 
 
-def no_match_needs(indexed_divisions: set[str], per_division: int = 2) -> list[tuple[str, str]]:
-    """(category, need): the file's needs, and labels of CPV divisions absent from the index."""
+def no_match_needs(
+    indexed_divisions: set[str], split: str = "report", per_division: int = 2
+) -> list[tuple[str, str]]:
+    """(category, need) of `split`: the file's needs, and labels of CPV divisions absent from the
+    index (each absent division's labels alternate between the splits)."""
     out = []
     for line in NO_MATCH_FILE.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            category, _, need = line.partition("\t")
-            out.append((category.strip(), need.strip()))
+            where, category, need = line.split("\t", 2)
+            if where == split:
+                out.append((category.strip(), need.strip()))
     by_division: dict[str, list[str]] = defaultdict(list)
     for code, label in sorted(load_cpv().items()):
         if code[:2] not in indexed_divisions and code[2:8] != "000000":
             by_division[code[:2]].append(label)
+    offset = 0 if split == "tune" else 1
     for _division, labels in sorted(by_division.items()):
-        step = max(len(labels) // per_division, 1)
-        out.extend(("division-absente", lab) for lab in labels[::step][:per_division])
+        picked = labels[offset::2]
+        step = max(len(picked) // per_division, 1)
+        out.extend(("division-absente", lab) for lab in picked[::step][:per_division])
     return out
 
 
@@ -187,7 +193,7 @@ def measure(ctx: dict, *, variants=None, pipelines=None, progress=None, no_match
     counted = max(len(tests), 1)
     results = {m: {k: round(v / counted, 4) for k, v in t.items()} for m, t in totals.items()}
     divisions = {r.contract["cpv"][:2] for r in training}
-    nm = no_match_needs(divisions) if no_match else []
+    nm = no_match_needs(divisions, split) if no_match else []
     model.embed([need for _, need in nm])
     no_match_sets = {
         name: _no_match(table, semantic, model, nm, runs[name])

@@ -15,16 +15,16 @@ SCHEMA = {
     "type": "object",
     "properties": {
         "adequation": {"type": "integer", "enum": [0, 1, 2, 3, 4]},
-        "raison": {"type": "string", "maxLength": 80},
-        "reserve": {"type": "string", "maxLength": 80},
+        "raison": {"type": "string", "maxLength": 60},
     },
-    "required": ["adequation", "raison", "reserve"],
+    "required": ["adequation", "raison"],
 }
-MAX_TOKENS = 80  # a tight schema and a short answer: judging the top 10 stays under 30 s
+MAX_TOKENS = 32  # a tight schema and a short answer: judging the top 10 stays under 30 s
 # Measured agreement of the default model's fit with the truth (held-out pairs, AUC): below 0.65
 # the judgement is off by default and shown as experimental (docs/sourcing.md).
-MEASURED_AUC = None
+MEASURED_AUC: float | None = 0.50  # 30 pairs, report split (procure sourcing evaluate)
 MIN_AUC = 0.65
+JUDGE_TEXT_CHARS = 300  # of the (sanitised) supplier text given to the model
 
 SYSTEM = (
     "Tu es un assistant d'achat public. Tu évalues si un fournisseur convient à un besoin, "
@@ -63,9 +63,8 @@ def build_prompt(need: str, supplier_name: str, supplier_text: str) -> str:
     return (
         f"Besoin de l'acheteur : {sanitise(need)[:300]}\n"
         f"Fournisseur : {sanitise(supplier_name)[:120]}\n"
-        f"<<<FOURNISSEUR>>>\n{sanitise(supplier_text)}\n<<<FIN>>>\n"
-        "Donne l'adéquation (0 = aucune, 4 = très forte), une raison et une réserve en une "
-        "phrase chacune."
+        f"<<<FOURNISSEUR>>>\n{sanitise(supplier_text)[:JUDGE_TEXT_CHARS]}\n<<<FIN>>>\n"
+        "Donne l'adéquation (0 = aucune, 4 = très forte) et une raison en une phrase."
     )
 
 
@@ -98,7 +97,7 @@ def judge(model, need: str, supplier_name: str, supplier_text: str) -> dict:
     fit = data.get("adequation")
     fit = fit if isinstance(fit, int) and 0 <= fit <= 4 else 0
     reasons = [x for x in [str(data.get("raison") or "")] if is_sentence(x, prompt)]
-    concerns = [x for x in [str(data.get("reserve") or "")] if is_sentence(x, prompt)]
+    concerns: list[str] = []  # no longer asked: short answers keep the top 10 under 30 s
     return {
         "fit": fit,
         "reasons": reasons,

@@ -154,10 +154,43 @@ def _where(q: Query) -> str | None:
     return " AND ".join(clauses) or None
 
 
+# Acronyms of public IT purchasing written both ways in DECP objects ("progiciel RH", "gestion
+# des ressources humaines"): the full-text query gets the other form too.
+ACRONYMS = {
+    "rh": "ressources humaines",
+    "sirh": "ressources humaines",
+    "grh": "ressources humaines",
+    "si": "systeme information",
+    "sig": "information geographique",
+    "ged": "gestion electronique documents",
+    "tma": "tierce maintenance applicative",
+    "erp": "progiciel gestion integre",
+    "dsi": "direction systemes information",
+    "ent": "espace numerique travail",
+}
+_EXPANSIONS = [(tuple(v.split()), k) for k, v in ACRONYMS.items()]
+
+
+def expand(words: list[str]) -> list[str]:
+    """The need's words plus the other form of the acronyms it uses (either way round)."""
+    from sourcing.cpv import fold
+
+    folded = [fold(w) for w in words]
+    extra: list[str] = []
+    for w in folded:
+        if w in ACRONYMS:
+            extra.extend(ACRONYMS[w].split())
+    text = " ".join(folded)
+    for phrase, acronym in _EXPANSIONS:
+        if " ".join(phrase) in text and acronym not in folded and acronym not in extra:
+            extra.append(acronym)
+    return words + [w for w in dict.fromkeys(extra) if w not in folded]
+
+
 def fts_query(need: str) -> str:
-    """The need as a plain word query (no operators from user text)."""
-    words = re.findall(r"[\w'’-]+", need or "")
-    return " ".join(w.replace("'", " ").replace("’", " ") for w in words)[:500]
+    """The need as a plain word query (no operators from user text), acronyms expanded."""
+    words = [w.replace("'", " ").replace("’", " ") for w in re.findall(r"[\w'’-]+", need or "")]
+    return " ".join(expand(words))[:500]
 
 
 def retrieve(table, q: Query, query_vector: list[float] | None, n: int = CANDIDATES):
