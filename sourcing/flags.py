@@ -19,7 +19,7 @@ DIGIWHIST), computed on the DECP fields that exist:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 HHI_HIGH = 2500
@@ -92,7 +92,7 @@ def _link(c: ContractLike) -> dict[str, Any]:
 
 
 def red_flags(
-    contracts: list[ContractLike],
+    contracts: Sequence[ContractLike],
     markets: dict[tuple[str, str], dict[int, int]],
     supplier_id: int,
 ) -> list[dict[str, Any]]:
