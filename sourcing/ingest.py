@@ -449,10 +449,15 @@ def apply_rows(
     state = _State(session, sirens, names)
     kind = source.split("-")[0]
     total = len(rows)
+    # new suppliers are created first and written in one flush (batched inserts) rather than one
+    # flush per supplier; the rows are then applied in file order, as before
+    fresh = _create_new_suppliers(state, valid, kind, filename)
     for n, row in enumerate(valid, 1):
         created = updated = False
         for winner in row.winners:
-            supplier, is_new = _supplier_for(state, winner, kind, filename)
+            supplier, _ = _supplier_for(state, winner, kind, filename)
+            is_new = supplier.id in fresh
+            fresh.discard(supplier.id)  # later rows of the same supplier update it
             created |= is_new
             changed = _apply_profile(supplier, row.profile, kind, filename, is_new)
             changed |= _add_spelling(state, supplier, winner.name, kind)
@@ -475,6 +480,35 @@ def apply_rows(
     _refresh_names(session, state, report.supplier_ids)
     session.flush()
     return report
+
+
+def _create_new_suppliers(state: _State, valid: list[Row], kind: str, filename: str) -> set[int]:
+    """Create every supplier the file introduces, in one flush; their ids."""
+    new: list[Supplier] = []
+    for row in valid:
+        for w in row.winners:
+            key = w.siren or normalise_name(w.name)
+            known = state.by_siren if w.siren else state.by_name
+            if key in known:
+                continue
+            supplier = Supplier(
+                siren=w.siren or None,
+                siret=w.siret,
+                name=w.name,
+                normalized_name=normalise_name(w.name),
+                sources=[kind],
+                source_ref=filename[:300],
+            )
+            known[key] = supplier
+            new.append(supplier)
+    if not new:
+        return set()
+    state.session.add_all(new)
+    state.session.flush()
+    for supplier in new:
+        state.spellings[supplier.id] = {}
+        state.contracts[supplier.id] = set()
+    return {s.id for s in new if s.id is not None}
 
 
 def _supplier_for(state: _State, w: Winner, kind: str, filename: str) -> tuple[Supplier, bool]:

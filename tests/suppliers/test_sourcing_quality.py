@@ -217,3 +217,28 @@ def test_red_flags_follow_the_standard_definitions():
         and found["concentration"]["market"]["division"] == "72"
     )
     assert "R018" in found["single_bid"]["definition"] and found["concentration"]["threshold"]
+
+
+def test_import_writes_new_suppliers_in_batches_not_one_flush_each(tmp_path):
+    """Batched writes: the flushes of an import do not grow with the number of new suppliers,
+    and the counts stay those of the row-by-row import (created, then updated)."""
+    import procure.core.models  # noqa: F401 - every table, for create_all
+    from sqlalchemy import event
+    from sqlmodel import Session, SQLModel, create_engine
+
+    from sourcing.ingest import apply_rows
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'i.db'}")
+    SQLModel.metadata.create_all(engine)
+    _src, rows = read_rows((DATA / "decp_extract.json").read_bytes(), "decp", "extrait")
+    with Session(engine) as session:
+        flushes = []
+        event.listen(session, "after_flush", lambda *_: flushes.append(1))
+        report = apply_rows(session, rows, source="decp-v1", filename="extrait")
+        session.commit()
+    assert report.created > 20 and len(flushes) <= 4
+    with Session(engine) as session:
+        again = apply_rows(session, rows, source="decp-v1", filename="extrait")
+    assert (
+        again.created == again.updated == 0 and again.unchanged == report.created + report.updated
+    )
