@@ -108,7 +108,8 @@ def supplier_profile(*, session: Session, supplier_id: int) -> dict[str, Any]:
 
 
 def signals(contracts: list[PastContract]) -> list[str]:
-    """Signals, not proof: one buyer's share of the contracts, contracts without competition."""
+    """Signals, not proof: one buyer's share of the supplier's contracts (the other red flags,
+    with their standard definitions, come from `red_flags`)."""
     out = []
     buyers = Counter(
         c.buyer_siret or c.buyer_name for c in contracts if c.buyer_siret or c.buyer_name
@@ -122,15 +123,7 @@ def signals(contracts: list[PastContract]) -> list[str]:
             out.append(
                 f"{n} de ses {len(contracts)} marchés connus viennent d'un même acheteur ({name})"
             )
-    alone = [
-        c
-        for c in contracts
-        if c.offers_received == 1 or any(k in (c.procedure or "").lower() for k in NO_COMPETITION)
-    ]
-    if alone:
-        out.append(
-            f"{len(alone)} marché(s) sans mise en concurrence ou avec une seule offre, selon les données"
-        )
+    # single bids and contracts without a call for competition: see red_flags (sourcing.flags)
     return out
 
 
