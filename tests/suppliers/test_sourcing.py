@@ -203,6 +203,13 @@ def test_index_search_judge_shortlist_and_exports(runner, client, login, session
     assert set(top["components"]) >= {"semantique", "texte", "cpv", "recence"}
     assert top["name"] == "Agence IA Éthique" and top["judgement"]["injection_flags"]
     assert 0 <= top["judgement"]["fit"] <= 4 and top["components"]["jugement"] <= 1
+    # the experimental judgement may raise a score, never lower it
+    from sourcing.search import weighted
+
+    unjudged = {k: v for k, v in top["components"].items() if k != "jugement"}
+    assert top["score"] >= weighted(unjudged, data["weights"]) - 0.01
+    assert data["no_match"] in (True, False)
+    assert all(len(x.split()) >= 4 for x in top["judgement"]["reasons"])  # sentences only
     scores = [r["score"] for r in data["results"]]
     assert scores == sorted(scores, reverse=True)
     session.expire_all()
