@@ -222,10 +222,10 @@ def test_red_flags_follow_the_standard_definitions():
 def test_import_writes_new_suppliers_in_batches_not_one_flush_each(tmp_path):
     """Batched writes: the flushes of an import do not grow with the number of new suppliers,
     and the counts stay those of the row-by-row import (created, then updated)."""
-    import procure.core.models  # noqa: F401 - every table, for create_all
     from sqlalchemy import event
     from sqlmodel import Session, SQLModel, create_engine
 
+    import procure.core.models  # noqa: F401 - every table, for create_all
     from sourcing.ingest import apply_rows
 
     engine = create_engine(f"sqlite:///{tmp_path / 'i.db'}")
