@@ -253,3 +253,22 @@ def test_bench_search_hybrid_with_query_embedding(benchmark, big_tables, model, 
 
     benchmark.pedantic(run, rounds=30)
     _percentiles(benchmark, samples)
+
+
+# ---------------------------------------------------------------- judgement
+
+
+def test_bench_judge_top10(benchmark, model):
+    """The model's judgement of a top 10 (the loaded model reused, short prompt, tight schema);
+    target under 30 s on 2 cores."""
+    from sourcing import judge as ljudge
+
+    texts = _objects(10)
+    model.generator()  # loaded once, as in the app
+
+    def run():
+        for i, text in enumerate(texts):
+            ljudge.judge(model, NEEDS[0], f"Fournisseur {i}", text)
+
+    benchmark.pedantic(run, rounds=1)
+    benchmark.extra_info["suppliers"] = len(texts)
