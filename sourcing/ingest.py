@@ -251,6 +251,13 @@ def _sirene_row(line: int, rec: dict[str, str]) -> Row:
         row.warnings.append(f"code NAF inconnu ignoré : {naf_raw}")
     band = (rec.get("trancheEffectifsUniteLegale") or "").strip()
     postal = (rec.get("codePostalEtablissement") or "").strip()
+    status = (rec.get("etatAdministratifUniteLegale") or "").strip().upper()[:1]
+    if status not in ("", "A", "C"):
+        row.warnings.append(f"état administratif inconnu ignoré : {status}")
+        status = ""
+    founded, err = _creation_date(rec.get("dateCreationUniteLegale") or "")
+    if err:
+        row.warnings.append(f"date de création ignorée : {err}")
     row.winners.append(Winner(siren=siren, siret=siret, name=name[:300]))
     row.profile = {
         "sirene_name": name[:300],
@@ -262,7 +269,25 @@ def _sirene_row(line: int, rec: dict[str, str]) -> Row:
         "department": department_of(postal),
         "city": (rec.get("libelleCommuneEtablissement") or "").strip()[:120],
     }
+    if status:
+        row.profile["activity_status"] = status
+    if founded:
+        row.profile["founded_on"] = founded
     return row
+
+
+def _creation_date(value: str) -> tuple[date | None, str]:
+    """SIRENE's dateCreationUniteLegale (ISO, from 1800): companies can be older than contracts."""
+    value = value.strip()
+    if not value:
+        return None, ""
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return None, f"{value[:20]!r} n'est pas une date AAAA-MM-JJ"
+    if not 1800 <= day.year <= date.today().year:
+        return None, f"{value[:20]!r} hors des années 1800 à aujourd'hui"
+    return day, ""
 
 
 def _split_list(value: str) -> list[str]:
@@ -549,6 +574,8 @@ def _apply_profile(s: Supplier, profile: dict, kind: str, filename: str, is_new:
         "headcount_band",
         "size",
         "legal_form",
+        "activity_status",
+        "founded_on",
         "postal_code",
         "department",
         "city",

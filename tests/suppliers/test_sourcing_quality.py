@@ -242,3 +242,34 @@ def test_import_writes_new_suppliers_in_batches_not_one_flush_each(tmp_path):
     assert (
         again.created == again.updated == 0 and again.unchanged == report.created + report.updated
     )
+
+
+def test_sirene_continuity_is_imported_and_shown(tmp_path):
+    from sqlmodel import Session, SQLModel, create_engine, select
+
+    import procure.core.models  # noqa: F401 - every table, for create_all
+    from procure.suppliers.services.suppliers import continuity
+    from sourcing.ingest import apply_rows
+    from sourcing.models import Supplier
+
+    csv_text = (
+        "siren,denominationUniteLegale,categorieJuridiqueUniteLegale,"
+        "etatAdministratifUniteLegale,dateCreationUniteLegale\n"
+        "755800646,BERGER-LEVRAULT,5710,A,1981-01-01\n"
+        "518720925,ANCIENNE SAS,5710,C,2025-06-30\n"
+        "380129866,MAL DATEE,5710,A,pas une date\n"
+    )
+    _src, rows = read_rows(csv_text.encode(), "sirene", "stock.csv")
+    assert all(r.ok for r in rows)  # a bad creation date is a warning, the row is kept
+    assert any("date de création" in w for w in rows[2].warnings)
+    engine = create_engine(f"sqlite:///{tmp_path / 's.db'}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        apply_rows(session, rows, source="sirene", filename="stock.csv")
+        session.commit()
+        by = {s.siren: s for s in session.exec(select(Supplier)).all()}
+        assert by["518720925"].activity_status == "C"
+        assert by["755800646"].founded_on == date(1981, 1, 1)
+        ceased = continuity(by["518720925"], today=date(2026, 12, 1))
+        assert ceased[0].startswith("Activité cessée") and "moins de 2 ans" in ceased[1]
+        assert continuity(by["755800646"])[0] == "Active selon SIRENE"

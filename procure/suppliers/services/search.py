@@ -26,7 +26,7 @@ from sourcing.models import SIZES, PastContract, SourcingJudgement, SourcingSear
 from sourcing.normalise import department_of, strip_markup
 
 from .model import SourcingModel, app_model, model_info
-from .suppliers import find_supplier, label, red_flags, row_id, signals
+from .suppliers import continuity, find_supplier, label, red_flags, row_id, signals
 
 
 def parse_count(value: int | str | None, *, default: int, field: str, errors: dict) -> int:
@@ -169,6 +169,7 @@ def _add_evidence(session: Session, results: list[dict], classes: list[dict]) ->
             r["department"] = s.department
             r["size"] = s.size
             r["certifications"] = s.certifications
+            r["continuity"] = continuity(s)
         r["contracts"] = len(cs)
 
 
@@ -346,6 +347,7 @@ def search_json(record: SourcingSearch) -> dict[str, Any]:
                 "evidence": r.get("evidence", []),
                 "signals": r.get("signals", []),
                 "flags": r.get("flags", []),
+                "continuity": r.get("continuity", []),
                 "judgement": r.get("judgement"),
                 "supplier_id": r["supplier_id"],
             }

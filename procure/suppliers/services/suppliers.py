@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any, Protocol
 
 from sqlmodel import Session, col, func, select
 
 from procure.core.errors import NotFound, ValidationError
+from procure.core.formatting import format_date
 from sourcing import flags
 from sourcing.match import Entry, NameIndex
 from sourcing.models import MergeProposal, PastContract, Supplier, SupplierName
-from sourcing.normalise import department_of
+from sourcing.normalise import department_of, is_public_body
 
 NO_COMPETITION = ("sans publicité", "sans publicite", "sans mise en concurrence", "négociée sans")
 
@@ -103,6 +105,7 @@ def supplier_profile(*, session: Session, supplier_id: int) -> dict[str, Any]:
         "signals": signals(contracts),
         "flags": red_flags(session, {row_id(s): contracts}).get(row_id(s), []),
         "flag_definitions": flags.DEFINITIONS,
+        "continuity": continuity(s),
         "label": label(s),
     }
 
@@ -124,6 +127,24 @@ def signals(contracts: list[PastContract]) -> list[str]:
                 f"{n} de ses {len(contracts)} marchés connus viennent d'un même acheteur ({name})"
             )
     # single bids and contracts without a call for competition: see red_flags (sourcing.flags)
+    return out
+
+
+def continuity(s: Supplier, today: date | None = None) -> list[str]:
+    """Will the supplier still be there for updates? What SIRENE says, when it was imported."""
+    out = []
+    if s.activity_status == "C":
+        out.append("Activité cessée selon SIRENE (unité légale fermée)")
+    elif s.activity_status == "A":
+        out.append("Active selon SIRENE")
+    if s.founded_on:
+        years = ((today or date.today()) - s.founded_on).days / 365.25
+        out.append(
+            f"Créée le {format_date(s.founded_on)}"
+            + (" : moins de 2 ans d'existence" if years < 2 else "")
+        )
+    if is_public_body(s.siren or "", s.legal_form):
+        out.append("Personne morale de droit public (pas une entreprise)")
     return out
 
 
