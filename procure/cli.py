@@ -60,6 +60,7 @@ def serve(host: str, port: int, threads: int) -> None:
     app = current_app._get_current_object()
     if app.config["JOBS_INPROCESS"]:
         app.extensions["procure.jobs"].start_consumer()
+    app.extensions["procure.model"].warm()  # no cold start: the first search is not slower
     click.echo(f"Procure est servi sur http://{host}:{port} (Ctrl+C pour arrêter)")
     waitress_serve(app, host=host, port=port, threads=threads)
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, select
 
 from sourcing.cpv import load_cpv
 from sourcing.models import PastContract, Supplier, SupplierName
-from sourcing.normalise import naf_labels
+from sourcing.normalise import is_public_body, naf_labels, strip_markup
 
 TABLE = "suppliers"
 ANN_THRESHOLD = 20_000  # beyond this many rows, an IVF index answers vector queries
@@ -38,6 +38,8 @@ class Profile:
     size: str
     cpvs: str  # "72262000:2019 48000000:2018 ..." one entry per contract (declared codes: year 0)
     certifications: str
+    objects: list[tuple[str, str]] = field(default_factory=list)  # (object, CPV) per contract
+    public_body: bool = False
 
     @property
     def content_hash(self) -> str:
@@ -72,7 +74,8 @@ def build_profiles(session: Session, supplier_ids: Iterable[int] | None = None) 
 
 def profile_of(s: Supplier, names: list[str], contracts: list[PastContract]) -> Profile:
     cpv = load_cpv()
-    objects = list(dict.fromkeys(c.object for c in contracts if c.object))[:MAX_OBJECTS]
+    objects = list(dict.fromkeys(strip_markup(c.object) for c in contracts if c.object))
+    objects = objects[:MAX_OBJECTS]
     codes = Counter(c.cpv for c in contracts if c.cpv)
     labels = [cpv[c] for c, _ in codes.most_common(8) if c in cpv]
     declared = [c for c in (s.cpv_codes or []) if c in cpv]
@@ -109,6 +112,10 @@ def profile_of(s: Supplier, names: list[str], contracts: list[PastContract]) -> 
         size=s.size or "",
         cpvs=" ".join(entries),
         certifications=" | ".join(s.certifications or []),
+        objects=list(
+            dict.fromkeys((strip_markup(c.object), c.cpv[:8]) for c in contracts if c.object)
+        ),
+        public_body=is_public_body(s.siren or "", s.legal_form),
     )
 
 
@@ -137,6 +144,7 @@ def _schema(dim: int):
             pa.field("size", pa.string()),
             pa.field("cpvs", pa.string()),
             pa.field("certifications", pa.string()),
+            pa.field("public_body", pa.bool_()),
             pa.field("content_hash", pa.string()),
             pa.field("vector", pa.list_(pa.float32(), dim)),
         ]
@@ -193,11 +201,44 @@ def rows_for(profiles: list[Profile], vectors: dict[int, list[float]]) -> list[d
             "size": p.size,
             "cpvs": p.cpvs,
             "certifications": p.certifications,
+            "public_body": p.public_body,
             "content_hash": p.content_hash,
             "vector": vectors[p.id],
         }
         for p in profiles
     ]
+
+
+OBJECTS = "objects"  # one row per distinct contract object text: its vector from the model
+
+
+def _object_cache(db, rebuild: bool) -> dict[str, list[float]]:
+    if rebuild:
+        return {}
+    try:
+        table = db.open_table(OBJECTS)
+    except (FileNotFoundError, ValueError):
+        return {}
+    return {r["text"]: r["vector"] for r in table.to_arrow().to_pylist()}
+
+
+def _embed_all(
+    texts: list[str],
+    embed: Callable[[list[str]], list[list[float]]],
+    batch: int,
+    progress: Callable[[int, int, str], None] | None,
+    done: int,
+    total: int,
+) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {}
+    for i in range(0, len(texts), batch):
+        chunk = texts[i : i + batch]
+        for text, vec in zip(chunk, embed(chunk), strict=True):
+            out[text] = vec
+        if progress:
+            n = done + min(i + batch, len(texts))
+            progress(n, total, f"{n}/{total} textes vectorisés")
+    return out
 
 
 def sync_index(
@@ -210,44 +251,75 @@ def sync_index(
     ann_threshold: int = ANN_THRESHOLD,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> dict[str, int]:
-    """Bring the index in line with the database; embed only profiles whose hash changed."""
+    """Bring the index in line with the database.
+
+    The model embeds each distinct contract object once (kept in the `objects` table, so a
+    re-index embeds only new objects). A supplier's vector is the normalised mean of its centred
+    contract-object vectors (its short profile text when it has no contract). The CPV head is
+    retrained on every change (sourcing.semantic)."""
+    import numpy as np
+
+    from sourcing import semantic
+
     profiles = build_profiles(session)
     db = connect(uri)
     table = None if rebuild else open_table(uri)
     known: dict[int, str] = {}
-    previous: dict[int, list[float]] = {}
     if table is not None:
-        existing = (
-            table.to_arrow().select(["id", "content_hash", "embed_text", "vector"]).to_pylist()
-        )
-        known = {r["id"]: r["content_hash"] for r in existing}
-        # a changed text whose embedded part is unchanged keeps its vector
-        by_embed = {(r["id"], r["embed_text"]): r["vector"] for r in existing}
-        previous = {
-            p.id: by_embed[(p.id, p.embed_text)]
-            for p in profiles
-            if (p.id, p.embed_text) in by_embed
+        known = {
+            r["id"]: r["content_hash"]
+            for r in table.to_arrow().select(["id", "content_hash"]).to_pylist()
         }
     todo = [p for p in profiles if known.get(p.id) != p.content_hash]
-    to_embed = [p for p in todo if p.id not in previous]
-    vectors: dict[int, list[float]] = {p.id: previous[p.id] for p in todo if p.id in previous}
-    total = len(to_embed)
-    if progress:
-        progress(0, total, "profils à vectoriser")
-    for i in range(0, total, batch):
-        chunk = to_embed[i : i + batch]
-        for p, vec in zip(chunk, embed([p.embed_text for p in chunk]), strict=True):
-            vectors[p.id] = vec
-        if progress:
-            progress(
-                min(i + batch, total), total, f"{min(i + batch, total)}/{total} profils vectorisés"
-            )
     current_ids = {p.id for p in profiles}
     removed = [i for i in known if i not in current_ids]
+    cache = _object_cache(db, rebuild)
+    objects = sorted({o for p in profiles for o, _ in p.objects})
+    new_objects = [o for o in objects if o not in cache]
+    bare = sorted({p.embed_text for p in todo if not p.objects})
+    total = len(new_objects) + len(bare)
+    if progress:
+        progress(0, total, "textes à vectoriser")
+    fresh = _embed_all(new_objects, embed, batch, progress, 0, total)
+    bare_vectors = _embed_all(bare, embed, batch, progress, len(new_objects), total)
+    if fresh:
+        rows = [{"text": t, "vector": v} for t, v in fresh.items()]
+        if OBJECTS in db.table_names() and not rebuild:
+            db.open_table(OBJECTS).add(rows)
+        else:
+            db.create_table(OBJECTS, data=rows, mode="overwrite")
+        cache.update(fresh)
+    if not (cache or bare_vectors) and table is None:
+        return {"suppliers": 0, "embedded": 0, "updated": 0, "removed": 0, "ann": 0}
+    sem = None if rebuild else semantic.load(db)
+    if todo or removed or sem is None:
+        pairs = [(o, cpv) for p in profiles for o, cpv in p.objects if cpv]
+        texts = list(dict.fromkeys(o for o, _ in pairs))
+        pos = {t: i for i, t in enumerate(texts)}
+        matrix = np.asarray([cache[t] for t in texts], dtype=np.float32)
+        mean = sem.mean if sem is not None else None
+        if mean is None:
+            every = [cache[o] for o in objects] or list(bare_vectors.values())
+            mean = np.asarray(every, dtype=np.float32).mean(axis=0)
+        sem = semantic.build(
+            matrix[[pos[o] for o, _ in pairs]] if pairs else matrix,
+            [c for _, c in pairs],
+            mean=mean,
+        )
+        semantic.save(db, sem)
+    vectors: dict[int, list[float]] = {}
+    for p in todo:
+        own = [cache[o] for o, _ in p.objects if o in cache]
+        if own:
+            vec = semantic.centred(np.asarray(own, dtype=np.float32), sem.mean).mean(axis=0)
+        else:
+            vec = semantic.centred(np.asarray([bare_vectors[p.embed_text]]), sem.mean)[0]
+        norm = float(np.linalg.norm(vec)) or 1.0
+        vectors[p.id] = (vec / norm).astype(np.float32).tolist()
     if table is None:
         dim = len(next(iter(vectors.values()))) if vectors else 0
         if not dim:
-            return {"suppliers": 0, "embedded": 0, "updated": 0, "removed": 0, "ann": 0}
+            return {"suppliers": 0, "embedded": total, "updated": 0, "removed": 0, "ann": 0}
         table = db.create_table(
             TABLE, data=rows_for(todo, vectors), schema=_schema(dim), mode="overwrite"
         )
@@ -271,6 +343,13 @@ def sync_index(
         "removed": len(removed),
         "ann": int(ann),
     }
+
+
+def open_semantic(uri: str):
+    """The index's model-derived artefacts (centring mean, CPV heads), None before indexing."""
+    from sourcing import semantic
+
+    return semantic.load(connect(uri))
 
 
 def _has_fts(table) -> bool:

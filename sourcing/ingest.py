@@ -31,6 +31,7 @@ from sourcing.normalise import (
     parse_amount,
     parse_date,
     size_from,
+    strip_markup,
     valid_siren,
     valid_siret,
 )
@@ -115,6 +116,18 @@ def _winners_of(record: dict, version: str) -> list[dict]:
     return out
 
 
+NOT_NAMES = frozenset({"true", "false", "null", "none", "nan", "undefined", "-", "0"})
+
+
+def _winner_name(value: Any) -> str:
+    """The winner's name as written, or "" when it is no name (a JSON boolean or null imported
+    as text: "true", "null"...); the supplier is then named from its other spellings or SIRENE."""
+    if value is None or isinstance(value, bool | int | float):
+        return ""
+    name = strip_markup(str(value))
+    return "" if name.lower() in NOT_NAMES else name
+
+
 def _decp_row(index: int, kind: str, record: dict, version: str) -> Row:
     ident = (
         str(record.get("id") or record.get("uid") or "").strip() if isinstance(record, dict) else ""
@@ -126,7 +139,7 @@ def _decp_row(index: int, kind: str, record: dict, version: str) -> Row:
         return row
     buyer = record.get("acheteur") or record.get("autoriteConcedante") or {}
     buyer_id = clean_identifier(buyer.get("id") if isinstance(buyer, dict) else "")
-    objet = " ".join(str(record.get("objet") or "").split())
+    objet = strip_markup(str(record.get("objet") or ""))
     if not objet:
         row.error = "objet du marché absent"
         return row
@@ -173,7 +186,7 @@ def _decp_row(index: int, kind: str, record: dict, version: str) -> Row:
     for w in _winners_of(record, version):
         kind_id = str(w.get("typeIdentifiant") or "SIRET").upper()
         ident_w = clean_identifier(w.get("id"))
-        name = " ".join(str(w.get("denominationSociale") or "").split())
+        name = _winner_name(w.get("denominationSociale"))
         if kind_id != "SIRET":
             problems.append(
                 f"titulaire identifié par {kind_id} ({ident_w or 'sans identifiant'}) : non pris en charge"
@@ -238,6 +251,13 @@ def _sirene_row(line: int, rec: dict[str, str]) -> Row:
         row.warnings.append(f"code NAF inconnu ignoré : {naf_raw}")
     band = (rec.get("trancheEffectifsUniteLegale") or "").strip()
     postal = (rec.get("codePostalEtablissement") or "").strip()
+    status = (rec.get("etatAdministratifUniteLegale") or "").strip().upper()[:1]
+    if status not in ("", "A", "C"):
+        row.warnings.append(f"état administratif inconnu ignoré : {status}")
+        status = ""
+    founded, err = _creation_date(rec.get("dateCreationUniteLegale") or "")
+    if err:
+        row.warnings.append(f"date de création ignorée : {err}")
     row.winners.append(Winner(siren=siren, siret=siret, name=name[:300]))
     row.profile = {
         "sirene_name": name[:300],
@@ -249,7 +269,25 @@ def _sirene_row(line: int, rec: dict[str, str]) -> Row:
         "department": department_of(postal),
         "city": (rec.get("libelleCommuneEtablissement") or "").strip()[:120],
     }
+    if status:
+        row.profile["activity_status"] = status
+    if founded:
+        row.profile["founded_on"] = founded
     return row
+
+
+def _creation_date(value: str) -> tuple[date | None, str]:
+    """SIRENE's dateCreationUniteLegale (ISO, from 1800): companies can be older than contracts."""
+    value = value.strip()
+    if not value:
+        return None, ""
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return None, f"{value[:20]!r} n'est pas une date AAAA-MM-JJ"
+    if not 1800 <= day.year <= date.today().year:
+        return None, f"{value[:20]!r} hors des années 1800 à aujourd'hui"
+    return day, ""
 
 
 def _split_list(value: str) -> list[str]:
@@ -436,10 +474,15 @@ def apply_rows(
     state = _State(session, sirens, names)
     kind = source.split("-")[0]
     total = len(rows)
+    # new suppliers are created first and written in one flush (batched inserts) rather than one
+    # flush per supplier; the rows are then applied in file order, as before
+    fresh = _create_new_suppliers(state, valid, kind, filename)
     for n, row in enumerate(valid, 1):
         created = updated = False
         for winner in row.winners:
-            supplier, is_new = _supplier_for(state, winner, kind, filename)
+            supplier, _ = _supplier_for(state, winner, kind, filename)
+            is_new = supplier.id in fresh
+            fresh.discard(supplier.id)  # later rows of the same supplier update it
             created |= is_new
             changed = _apply_profile(supplier, row.profile, kind, filename, is_new)
             changed |= _add_spelling(state, supplier, winner.name, kind)
@@ -462,6 +505,35 @@ def apply_rows(
     _refresh_names(session, state, report.supplier_ids)
     session.flush()
     return report
+
+
+def _create_new_suppliers(state: _State, valid: list[Row], kind: str, filename: str) -> set[int]:
+    """Create every supplier the file introduces, in one flush; their ids."""
+    new: list[Supplier] = []
+    for row in valid:
+        for w in row.winners:
+            key = w.siren or normalise_name(w.name)
+            known = state.by_siren if w.siren else state.by_name
+            if key in known:
+                continue
+            supplier = Supplier(
+                siren=w.siren or None,
+                siret=w.siret,
+                name=w.name,
+                normalized_name=normalise_name(w.name),
+                sources=[kind],
+                source_ref=filename[:300],
+            )
+            known[key] = supplier
+            new.append(supplier)
+    if not new:
+        return set()
+    state.session.add_all(new)
+    state.session.flush()
+    for supplier in new:
+        state.spellings[supplier.id] = {}
+        state.contracts[supplier.id] = set()
+    return {s.id for s in new if s.id is not None}
 
 
 def _supplier_for(state: _State, w: Winner, kind: str, filename: str) -> tuple[Supplier, bool]:
@@ -502,6 +574,8 @@ def _apply_profile(s: Supplier, profile: dict, kind: str, filename: str, is_new:
         "headcount_band",
         "size",
         "legal_form",
+        "activity_status",
+        "founded_on",
         "postal_code",
         "department",
         "city",

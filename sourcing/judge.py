@@ -16,11 +16,16 @@ SCHEMA = {
     "type": "object",
     "properties": {
         "adequation": {"type": "integer", "enum": [0, 1, 2, 3, 4]},
-        "raisons": {"type": "array", "items": {"type": "string", "maxLength": 120}, "maxItems": 2},
-        "reserves": {"type": "array", "items": {"type": "string", "maxLength": 120}, "maxItems": 2},
+        "raison": {"type": "string", "maxLength": 60},
     },
-    "required": ["adequation", "raisons", "reserves"],
+    "required": ["adequation", "raison"],
 }
+MAX_TOKENS = 32  # a tight schema and a short answer: judging the top 10 stays under 30 s
+# Measured agreement of the default model's fit with the truth (held-out pairs, AUC): below 0.65
+# the judgement is off by default and shown as experimental (docs/sourcing.md).
+MEASURED_AUC: float | None = 0.50  # 30 pairs, report split (procure sourcing evaluate)
+MIN_AUC = 0.65
+JUDGE_TEXT_CHARS = 300  # of the (sanitised) supplier text given to the model
 
 SYSTEM = (
     "Tu es un assistant d'achat public. Tu évalues si un fournisseur convient à un besoin, "
@@ -146,25 +151,63 @@ def build_prompt(need: str, supplier_name: str, supplier_text: str) -> str:
     return (
         f"Besoin de l'acheteur : {sanitise(need)[:300]}\n"
         f"Fournisseur : {sanitise(supplier_name)[:120]}\n"
-        f"<<<FOURNISSEUR>>>\n{sanitise(supplier_text)}\n<<<FIN>>>\n"
-        "Donne l'adéquation (0 = aucune, 4 = très forte), deux raisons et deux réserves au plus."
+        f"<<<FOURNISSEUR>>>\n{sanitise(supplier_text)[:JUDGE_TEXT_CHARS]}\n<<<FIN>>>\n"
+        "Donne l'adéquation (0 = aucune, 4 = très forte) et une raison en une phrase."
     )
+
+
+def is_sentence(text: str, prompt: str = "") -> bool:
+    """A reason worth showing: several words of letters, not a number, not a copy of the prompt."""
+    text = " ".join((text or "").split())
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    if len(words) < 4 or len(text) < 20:
+        return False
+    folded = text.lower().strip(" .;:")
+    if prompt and folded in prompt.lower():
+        return False  # a copy of the prompt (the need, the supplier's own text, the instruction)
+    return not re.fullmatch(r"[\d\s.,;:/-]+", text)
 
 
 def judge(model, need: str, supplier_name: str, supplier_text: str) -> dict:
     """Ask the model; returns fit (0..4), reasons, concerns, flags, prompt and raw answer."""
     prompt = build_prompt(need, supplier_name, supplier_text)
-    result = model.generate_json(prompt, SCHEMA, max_tokens=120, system=SYSTEM)
-    data = result.data if isinstance(result.data, dict) else {}
+    try:
+        result = model.generate_json(prompt, SCHEMA, max_tokens=MAX_TOKENS, system=SYSTEM)
+        data, raw = (result.data if isinstance(result.data, dict) else {}), result.raw
+    except Exception as exc:  # noqa: BLE001 - re-raised unless it is a cut answer
+        # an answer cut at MAX_TOKENS keeps its fit (written first); its texts are discarded.
+        # The app's guarded model wraps the ModelError: look at the cause too.
+        raw = getattr(exc, "raw", None) or getattr(exc.__cause__, "raw", None)
+        found = re.search(r'"adequation"\s*:\s*([0-4])', raw or "")
+        if raw is None or not found:
+            raise
+        data = {"adequation": int(found.group(1))}
     fit = data.get("adequation")
     fit = fit if isinstance(fit, int) and 0 <= fit <= 4 else 0
-    reasons = [str(x)[:120] for x in (data.get("raisons") or [])][:2]
-    concerns = [str(x)[:120] for x in (data.get("reserves") or [])][:2]
+    reasons = [x for x in [str(data.get("raison") or "")] if is_sentence(x, prompt)]
+    concerns: list[str] = []  # no longer asked: short answers keep the top 10 under 30 s
     return {
         "fit": fit,
         "reasons": reasons,
         "concerns": concerns,
         "injection_flags": injection_flags(supplier_text) + injection_flags(supplier_name),
         "prompt": prompt,
-        "raw": result.raw,
+        "raw": raw,
     }
+
+
+def note(auc: float | None = None) -> str:
+    """What the page says about the judgement: experimental, with its measured agreement."""
+    auc = MEASURED_AUC if auc is None else auc
+    if auc is None:
+        return "Expérimental : l'accord de ce modèle avec la réalité n'a pas été mesuré."
+    figure = f"{auc:.2f}".replace(".", ",")
+    verdict = (
+        "à peine mieux que le hasard (0,5) : ne vous y fiez pas"
+        if auc < MIN_AUC
+        else "un indice, pas une preuve"
+    )
+    return (
+        f"Expérimental, désactivé par défaut. Accord mesuré avec les vrais titulaires (AUC) : "
+        f"{figure}, {verdict}. L'avis ne baisse jamais un score."
+    )

@@ -68,6 +68,15 @@ def _normalise(vec: list[float]) -> list[float]:
     return [x / norm for x in vec]
 
 
+def _pooled(embedding: list) -> list[float]:
+    """A server without pooling (llama-cpp-python's, for a generative model) returns one vector
+    per token: mean-pool them here, as the local embedder does."""
+    if embedding and isinstance(embedding[0], list):
+        n = len(embedding)
+        return [sum(col) / n for col in zip(*embedding, strict=True)]
+    return embedding
+
+
 class HiddenStateEmbedder:
     """Embeddings without the output layer: mean of one layer's hidden states, several texts a pass.
 
@@ -324,9 +333,9 @@ class LocalModel:
         try:
             return GenerationResult(json.loads(raw, strict=False), raw)
         except json.JSONDecodeError as exc:
-            raise ModelError(
-                f"Réponse du modèle non conforme au schéma JSON : {raw[:200]!r}"
-            ) from exc
+            error = ModelError(f"Réponse du modèle non conforme au schéma JSON : {raw[:200]!r}")
+            error.raw = raw  # type: ignore[attr-defined]  # the caller may salvage a cut answer
+            raise error from exc
 
 
 class RemoteModel:
@@ -361,7 +370,9 @@ class RemoteModel:
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         data = self._post("/v1/embeddings", {"model": self.name, "input": texts})["data"]
-        return [_normalise(row["embedding"]) for row in sorted(data, key=lambda r: r["index"])]
+        return [
+            _normalise(_pooled(row["embedding"])) for row in sorted(data, key=lambda r: r["index"])
+        ]
 
     def generate_json(
         self,
@@ -389,6 +400,6 @@ class RemoteModel:
         try:
             return GenerationResult(json.loads(raw, strict=False), raw)
         except json.JSONDecodeError as exc:
-            raise ModelError(
-                f"Réponse du serveur non conforme au schéma JSON : {raw[:200]!r}"
-            ) from exc
+            error = ModelError(f"Réponse du serveur non conforme au schéma JSON : {raw[:200]!r}")
+            error.raw = raw  # type: ignore[attr-defined]
+            raise error from exc

@@ -39,6 +39,9 @@ class Supplier(SQLModel, table=True):
     sirene_name: str = Field(default="", max_length=300)
     normalized_name: str = Field(default="", max_length=300, index=True)
     legal_form: str = Field(default="", max_length=40)
+    # SIRENE continuity: etatAdministratifUniteLegale ("A" active, "C" ceased) and creation date
+    activity_status: str = Field(default="", max_length=1)
+    founded_on: date | None = Field(default=None)
     naf_code: str = Field(default="", max_length=10)
     headcount_band: str = Field(default="", max_length=4)
     size: str = Field(default="", max_length=3)  # PME, ETI, GE or unknown

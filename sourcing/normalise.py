@@ -203,3 +203,26 @@ def size_from(category: str, headcount_band: str) -> str:
     if band in ("51", "52", "53"):
         return "GE"
     return ""
+
+
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]{0,200}>")
+
+
+def strip_markup(text: str) -> str:
+    """DECP text without HTML markup (`<br />`, `<p>`), entities decoded, spaces collapsed."""
+    import html
+
+    text = _MARKUP.sub(" ", text or "")
+    return " ".join(html.unescape(text).split())
+
+
+def is_public_body(siren: str, legal_category: str = "") -> bool:
+    """A public-law body (State, local authority, public establishment), not a company.
+
+    The SIRENE legal category says so when known (categories 7xxx: personnes morales de droit
+    public); otherwise the SIREN's first digit does (INSEE gives public bodies SIRENs that begin
+    with 1 or 2)."""
+    category = (legal_category or "").strip()
+    if category[:1].isdigit():
+        return category.startswith("7")
+    return (siren or "")[:1] in ("1", "2")

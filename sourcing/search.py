@@ -21,8 +21,10 @@ from typing import Any
 from sourcing.cpv import cpv_prefix, load_cpv, normalise_cpv, search_cpv
 
 COMPONENTS = {
-    "semantique": "Proximité sémantique (vecteurs du modèle local), rang normalisé",
-    "texte": "Pertinence plein texte (BM25, index français), relative au meilleur résultat",
+    "semantique": "Proximité sémantique : cosinus entre le besoin et les objets des marchés du "
+    "fournisseur (vecteurs centrés du modèle local), ramené de [0,05 ; 0,45] à [0 ; 1]",
+    "texte": "Pertinence plein texte : BM25 (index français) ramené à s / (s + 8), sans "
+    "comparaison avec les autres résultats",
     "cpv": "Marchés passés dans les classes CPV du besoin (part et profondeur de la correspondance)",
     "recence": "Ancienneté du marché correspondant le plus récent (demi-vie 3 ans)",
     "localisation": "Même département que demandé",
@@ -30,8 +32,19 @@ COMPONENTS = {
     "certifications": "Part des certifications demandées déclarées",
     "jugement": "Avis borné du modèle local (0 à 4), si demandé",
 }
+# French labels of the components, as shown to buyers
+COMPONENT_LABELS = {
+    "semantique": "Proximité sémantique",
+    "texte": "Pertinence du texte",
+    "cpv": "Marchés dans les classes CPV du besoin",
+    "recence": "Récence",
+    "localisation": "Localisation",
+    "taille": "Taille",
+    "certifications": "Certifications",
+    "jugement": "Avis du modèle (expérimental)",
+}
 DEFAULT_WEIGHTS = {
-    "semantique": 0.05,
+    "semantique": 0.0,
     "texte": 0.35,
     "cpv": 0.35,
     "recence": 0.10,
@@ -41,6 +54,14 @@ DEFAULT_WEIGHTS = {
     "jugement": 0.10,
 }
 JUDGE_MAX_WEIGHT = 0.15  # the model's opinion can never weigh more than this
+TEXT_K = 8.0  # texte = bm25 / (bm25 + TEXT_K): an absolute scale, not relative to the best hit
+SEM_LOW, SEM_HIGH = 0.05, 0.45  # centred cosine mapped linearly to [0, 1] between these
+HEAD_MIN = 0.10  # a CPV class predicted by the head below this probability is not used
+HEAD_FULL = 0.20  # ... and at or above this one it counts fully
+HEAD_LEVEL_WEIGHT = {3: 1.0, 2: 0.6}  # a group-level class is worth more than a division
+# A search whose best result scores below this has no relevant supplier in the data
+# ("aucun fournisseur pertinent dans les données"); chosen on the tuning split (docs/sourcing.md).
+NO_MATCH_THRESHOLD = 47.0
 HALF_LIFE_YEARS = 3.0
 CANDIDATES = 100
 
@@ -133,19 +154,54 @@ def _where(q: Query) -> str | None:
     return " AND ".join(clauses) or None
 
 
+# Acronyms of public IT purchasing written both ways in DECP objects ("progiciel RH", "gestion
+# des ressources humaines"): the full-text query gets the other form too.
+ACRONYMS = {
+    "rh": "ressources humaines",
+    "sirh": "ressources humaines",
+    "grh": "ressources humaines",
+    "si": "systeme information",
+    "sig": "information geographique",
+    "ged": "gestion electronique documents",
+    "tma": "tierce maintenance applicative",
+    "erp": "progiciel gestion integre",
+    "dsi": "direction systemes information",
+    "ent": "espace numerique travail",
+}
+_EXPANSIONS = [(tuple(v.split()), k) for k, v in ACRONYMS.items()]
+
+
+def expand(words: list[str]) -> list[str]:
+    """The need's words plus the other form of the acronyms it uses (either way round)."""
+    from sourcing.cpv import fold
+
+    folded = [fold(w) for w in words]
+    extra: list[str] = []
+    for w in folded:
+        if w in ACRONYMS:
+            extra.extend(ACRONYMS[w].split())
+    text = " ".join(folded)
+    for phrase, acronym in _EXPANSIONS:
+        if " ".join(phrase) in text and acronym not in folded and acronym not in extra:
+            extra.append(acronym)
+    return words + [w for w in dict.fromkeys(extra) if w not in folded]
+
+
 def fts_query(need: str) -> str:
-    """The need as a plain word query (no operators from user text)."""
-    words = re.findall(r"[\w'’-]+", need or "")
-    return " ".join(w.replace("'", " ").replace("’", " ") for w in words)[:500]
+    """The need as a plain word query (no operators from user text), acronyms expanded."""
+    words = [w.replace("'", " ").replace("’", " ") for w in re.findall(r"[\w'’-]+", need or "")]
+    return " ".join(expand(words))[:500]
 
 
 def retrieve(table, q: Query, query_vector: list[float] | None, n: int = CANDIDATES):
-    """Candidates from BM25 and from the vectors: ({id: row}, {id: bm25}, {id: vector rank})."""
+    """Candidates from BM25 and from the vectors: ({id: row}, {id: bm25}, {id: cosine})."""
     where = _where(q)
     rows: dict[int, dict] = {}
     bm25: dict[int, float] = {}
-    vrank: dict[int, int] = {}
+    cosine: dict[int, float] = {}
     cols = ["id", "siren", "name", "department", "size", "cpvs", "certifications"]
+    if "public_body" in table.schema.names:
+        cols.append("public_body")
     if q.mode in ("hybrid", "text") and fts_query(q.need).strip():
         search = table.search(fts_query(q.need), query_type="fts", fts_columns="text")
         if where:
@@ -157,9 +213,9 @@ def retrieve(table, q: Query, query_vector: list[float] | None, n: int = CANDIDA
         search = table.search(query_vector, vector_column_name="vector").metric("cosine")
         if where:
             search = search.where(where, prefilter=True)
-        for rank, r in enumerate(search.select([*cols, "_distance"]).limit(n).to_list()):
+        for r in search.select([*cols, "_distance"]).limit(n).to_list():
             rows.setdefault(r["id"], r)
-            vrank[r["id"]] = rank
+            cosine[r["id"]] = 1.0 - float(r["_distance"])
     if q.cpv:
         prefix = re.sub(r"\D", "", q.cpv)
         rows = {
@@ -167,30 +223,61 @@ def retrieve(table, q: Query, query_vector: list[float] | None, n: int = CANDIDA
             for i, r in rows.items()
             if any(c.startswith(prefix) for c, _ in _entries(r["cpvs"]))
         }
-    return rows, bm25, vrank
+    return rows, bm25, cosine
+
+
+def class_candidates(table, q: Query, vector, classes: list[dict], rows, cosine, n: int) -> None:
+    """Add the suppliers nearest to the need among those with contracts in the model's CPV
+    classes (the head's classes of group level): candidates BM25 cannot see."""
+    prefixes = [
+        c["prefix"]
+        for c in classes
+        if c.get("source") == MODEL_SOURCE and len(c["prefix"]) >= 3 and c["prefix"].isdigit()
+    ]
+    if not prefixes or vector is None or n <= 0:
+        return
+    match = " OR ".join(f"cpvs LIKE '{p}%' OR cpvs LIKE '% {p}%'" for p in prefixes)
+    where = _where(q)
+    where = f"({match})" + (f" AND {where}" if where else "")
+    cols = ["id", "siren", "name", "department", "size", "cpvs", "certifications"]
+    if "public_body" in table.schema.names:
+        cols.append("public_body")
+    search = table.search(vector, vector_column_name="vector").metric("cosine")
+    for r in search.where(where, prefilter=True).select([*cols, "_distance"]).limit(n).to_list():
+        rows.setdefault(r["id"], r)
+        cosine.setdefault(r["id"], 1.0 - float(r["_distance"]))
+
+
+def text_component(bm25: float) -> float:
+    """BM25 on an absolute scale: s / (s + TEXT_K) (0.5 at s = TEXT_K)."""
+    return round(bm25 / (bm25 + TEXT_K), 4) if bm25 > 0 else 0.0
+
+
+def semantic_component(cosine: float) -> float:
+    """Centred cosine mapped linearly from [SEM_LOW, SEM_HIGH] to [0, 1]."""
+    return round(min(max((cosine - SEM_LOW) / (SEM_HIGH - SEM_LOW), 0.0), 1.0), 4)
 
 
 def score_candidates(
     rows: dict[int, dict],
     bm25: dict[int, float],
-    vrank: dict[int, int],
+    cosine: dict[int, float],
     q: Query,
     classes: list[dict],
     weights: dict[str, float],
     judgements: dict[int, int] | None = None,
-    n_candidates: int = CANDIDATES,
     today: date | None = None,
 ) -> list[dict[str, Any]]:
+    """Score every candidate; each component is absolute (nothing relative to the best hit)."""
     judgements = judgements or {}
-    top_bm25 = max(bm25.values(), default=0.0) or 1.0
     results = []
     wanted_certs = [c.strip().lower() for c in q.certifications if c.strip()]
     for sid, r in rows.items():
         entries = _entries(r["cpvs"])
         cpv_value, matches, latest = cpv_component(entries, classes)
         comp: dict[str, float] = {
-            "semantique": round(1 - vrank[sid] / n_candidates, 4) if sid in vrank else 0.0,
-            "texte": round(bm25.get(sid, 0.0) / top_bm25, 4),
+            "semantique": semantic_component(cosine[sid]) if sid in cosine else 0.0,
+            "texte": text_component(bm25.get(sid, 0.0)),
             "cpv": cpv_value,
             "recence": recency(latest, today) if matches else 0.0,
         }
@@ -212,6 +299,7 @@ def score_candidates(
                 "name": r["name"],
                 "components": comp,
                 "cpv_matches": matches,
+                "public_body": bool(r.get("public_body")),
                 "score": weighted(comp, weights),
             }
         )
@@ -274,6 +362,56 @@ def feedback_classes(
     return out
 
 
+MODEL_SOURCE = "modèle (classifieur CPV)"
+CLASS_CANDIDATES = 50
+
+
+HEAD_ADD = False  # adding the head's classes as new classes: measured worse, off
+HEAD_REWEIGHT = True
+REWEIGHT_FLOOR = 0.0
+
+
+def reweight_classes(semantic, vector, classes: list[dict]) -> list[dict]:
+    """Each word- or feedback-derived class weighed by the head's probability of its group (or
+    division): the model confirms or demotes the classes the need's words suggested."""
+    probs: dict[str, float] = {}
+    for head in semantic.heads.values():
+        for prefix, p in head.predict(vector, top=len(head.classes)):
+            probs[prefix] = p
+    out = []
+    for c in classes:
+        if c.get("source") == MODEL_SOURCE:
+            out.append(c)
+            continue
+        p = max(probs.get(c["prefix"][:3], 0.0), 0.5 * probs.get(c["prefix"][:2], 0.0))
+        factor = REWEIGHT_FLOOR + (1 - REWEIGHT_FLOOR) * min(p / HEAD_FULL, 1.0)
+        out.append({**c, "score": round(c["score"] * factor, 1), "model_factor": round(factor, 3)})
+    return out
+
+
+def head_classes(semantic, vector, known: list[dict]) -> list[dict]:
+    """The need's CPV classes predicted by the model's CPV head (sourcing.semantic)."""
+    table = load_cpv()
+    have = {c["prefix"] for c in known}
+    out = []
+    for c in semantic.cpv_classes(vector):
+        p = c["probability"]
+        if p < HEAD_MIN or c["prefix"] in have:
+            continue
+        code = normalise_cpv(c["prefix"].ljust(8, "0"))
+        out.append(
+            {
+                "code": code or c["prefix"],
+                "prefix": c["prefix"],
+                "label": table.get(code, "") if code else "",
+                "score": round(100 * HEAD_LEVEL_WEIGHT[c["level"]] * min(p / HEAD_FULL, 1.0), 1),
+                "probability": p,
+                "source": MODEL_SOURCE,
+            }
+        )
+    return out
+
+
 def search(
     table,
     q: Query,
@@ -282,26 +420,61 @@ def search(
     weights: dict[str, float] | None = None,
     today: date | None = None,
     use_feedback: bool = True,
+    semantic=None,
+    use_model: bool = True,
+    use_head: bool = True,
+    use_vectors: bool = True,
+    no_match_threshold: float = NO_MATCH_THRESHOLD,
 ) -> dict[str, Any]:
-    """Run one search: CPV classes, retrieval, score. Returns classes and ranked results."""
+    """Run one search: CPV classes, retrieval, score. Returns classes and ranked results.
+
+    `semantic` holds the index's centring mean and CPV head; `use_model=False` removes every
+    model-derived signal (the ablation of the evaluation). Public bodies are set apart."""
+    import numpy as np
+
     weights = clean_weights(weights)
+    if not use_model:
+        weights["semantique"] = 0.0
     classes = need_cpv_classes(q.need, q.cpv)
-    vector = embed([q.need])[0] if (embed is not None and q.mode in ("hybrid", "vector")) else None
-    rows, bm25, vrank = retrieve(table, q, vector)
-    if q.mode == "hybrid" and not q.cpv and use_feedback:
-        classes = classes + feedback_classes(rows, bm25, classes)
+    vector = None
+    centred = None
+    if use_model and embed is not None and q.mode in ("hybrid", "vector"):
+        raw = embed([q.need])[0]
+        if semantic is not None:
+            centred = semantic.need_vector(raw)
+            vector = centred.tolist()
+        else:
+            v = np.asarray(raw, dtype=np.float32)
+            vector = (v / (np.linalg.norm(v) or 1.0)).tolist()
+    rows, bm25, cosine = retrieve(table, q, vector if (use_vectors or q.mode == "vector") else None)
+    if q.mode == "hybrid" and not q.cpv:
+        model_on = use_head and centred is not None and bool(semantic.heads)
+        if model_on and HEAD_ADD:
+            classes = classes + head_classes(semantic, centred, classes)
+            if use_vectors:
+                class_candidates(table, q, vector, classes, rows, cosine, CLASS_CANDIDATES)
+        if use_feedback:
+            classes = classes + feedback_classes(rows, bm25, classes)
+        if model_on and HEAD_REWEIGHT:
+            classes = reweight_classes(semantic, centred, classes)
+    base = score_candidates(rows, bm25, cosine, q, classes, weights, today=today)
     if q.mode == "hybrid":
-        results = score_candidates(rows, bm25, vrank, q, classes, weights, today=today)
+        results = base
     else:  # single retriever, its own order (for the evaluation's baselines)
-        base = score_candidates(rows, bm25, vrank, q, classes, weights, today=today)
-        key = "texte" if q.mode == "text" else "semantique"
+        key = bm25 if q.mode == "text" else cosine
         results = sorted(
-            (r for r in base if r["components"][key] > 0),
-            key=lambda r: (-r["components"][key], r["supplier_id"]),
+            (r for r in base if r["supplier_id"] in key),
+            key=lambda r: (-key[r["supplier_id"]], r["supplier_id"]),
         )
+    public = [r for r in results if r["public_body"]]
+    results = [r for r in results if not r["public_body"]]
+    top = results[0]["score"] if results else 0.0
     return {
         "cpv_classes": classes,
         "weights": weights,
         "results": results[: q.limit],
+        "public_bodies": public[:5],
         "candidates": len(rows),
+        "no_match": q.mode == "hybrid" and top < no_match_threshold,
+        "no_match_threshold": no_match_threshold,
     }

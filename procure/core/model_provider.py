@@ -69,6 +69,7 @@ class ModelProvider:
         self.threads = threads
         self._model: GuardedModel | None = None
         self._lock = threading.Lock()
+        self.state = "idle"  # idle, loading (warm-up running), ready, failed
 
     @classmethod
     def from_config(cls, config: Any) -> ModelProvider:
@@ -98,6 +99,23 @@ class ModelProvider:
                     raise _unavailable(exc) from exc
                 self._model = GuardedModel(model)
             return self._model
+
+    def warm(self) -> threading.Thread:
+        """Load the model in a background thread (at server start) so that the first search
+        answers like the next ones; `state` says "loading" meanwhile (the pages show it)."""
+
+        def run() -> None:
+            try:
+                model = self.get()
+                model.embed(["échauffement du modèle"])
+                self.state = "ready"
+            except Exception:  # noqa: BLE001 - a failed warm-up leaves the error to the first use
+                self.state = "failed"
+
+        self.state = "loading"
+        thread = threading.Thread(target=run, name="procure-model-warm-up", daemon=True)
+        thread.start()
+        return thread
 
     def describe(self, load: bool = False) -> dict[str, Any]:
         """Name and file hash for /healthz; does not assemble or load the model unless asked."""

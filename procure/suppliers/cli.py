@@ -22,6 +22,7 @@ from procure.web.cli_support import (
     resolve_actor,
 )
 from sourcing.ingest import FORMATS
+from sourcing.search import COMPONENT_LABELS
 
 
 def _run_job(*, actor, kind: str, params: dict, label: str, bar: str | None) -> dict:
@@ -224,12 +225,24 @@ def search(need, cpv, departement, size, certifications, limit, judge, as_json, 
         return
     classes = ", ".join(f"{c['code']} {c['label']}" for c in data["cpv_classes"]) or "aucune"
     click.echo(f"Recherche n° {data['id']} · classes CPV du besoin : {classes}")
+    if data["no_match"]:
+        threshold = format_number(data["no_match_threshold"], 0)
+        click.echo(
+            f"Aucun fournisseur pertinent dans les données (aucun score ≥ {threshold} sur 100)."
+        )
+    labels = COMPONENT_LABELS
     for i, r in enumerate(data["results"], 1):
-        comps = ", ".join(f"{k} {format_number(v, 2)}" for k, v in r["components"].items())
+        comps = ", ".join(
+            f"{labels.get(k, k)} {format_number(v, 2)}" for k, v in r["components"].items()
+        )
         score = format_number(r["score"], 2)
         click.echo(f"{i:>2}. {score:>6}  {r['name']} ({r['siren'] or 'sans SIREN'})  [{comps}]")
         for e in r["evidence"][:2]:
-            click.echo(f"       {e['date']} {e['buyer']} : {e['object'][:90]}")
+            lots = f" ({e['lots']} lots)" if e.get("lots", 1) > 1 else ""
+            click.echo(
+                f"       {e.get('date_fr') or e['date']} {e['buyer']} : {e['object'][:90]}{lots}"
+                f" · {e.get('amount_fr') or 'montant inconnu'}"
+            )
         for s in r["signals"]:
             click.echo(f"       signal : {s}")
         if r.get("judgement"):
@@ -285,43 +298,81 @@ def shortlist(search_id, suppliers_, title, csv_path, docx_path, as_email):
 @click.option("--decp", "decp_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
     "--holdout",
-    default=200,
-    show_default=True,
+    default=0,
     type=FRENCH_INT,
-    help="Nombre de marchés mis de côté.",
+    help="Nombre maximal de recherches (0 : tous les marchés des acheteurs mis de côté).",
 )
 @click.option("--seed", default=1, show_default=True, type=FRENCH_INT)
+@click.option(
+    "--split",
+    default="report",
+    show_default=True,
+    type=click.Choice(["tune", "report"]),
+    help="Acheteurs de réglage (tune) ou de mesure (report).",
+)
+@click.option(
+    "--judge-pairs",
+    default=0,
+    type=FRENCH_INT,
+    help="Mesurer aussi l'avis du modèle sur N paires (pertinent, non pertinent).",
+)
+@click.option(
+    "--cache",
+    "cache_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier SQLite où garder les vecteurs calculés (réutilisés à l'exécution suivante).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @domain_errors
-def evaluate(decp_path, holdout, seed, as_json):
+def evaluate(decp_path, holdout, seed, split, judge_pairs, cache_path, as_json):
     import tempfile
 
-    from sourcing.evaluate import evaluate as run_eval
+    from sourcing import evaluate as ev
+    from sourcing.embcache import CachedEmbedder
 
     model = common.resources().model.get()
+    if cache_path:
+        model = CachedEmbedder(model, cache_path)
     hook, close = common.progress_bar("Évaluation") if not as_json else (None, lambda: None)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            report = run_eval(
+            ctx = ev.prepare(
                 decp_path.read_bytes(),
                 model=model,
                 workdir=tmp,
-                holdout=holdout,
+                split=split,
+                holdout=holdout or None,
                 seed=seed,
                 progress=hook,
             )
+            report = ev.measure(ctx, progress=hook)
+            if judge_pairs:
+                report["judge"] = ev.judge_auc(ctx, model=model, pairs=judge_pairs, seed=seed)
     finally:
         close()
     if as_json:
         echo_json(report)
         return
     click.echo(
-        f"{report['holdout']} marchés mis de côté, {report['suppliers']} fournisseurs indexés."
+        f"Acheteurs « {split} » : {report['queries']} recherches, "
+        f"{report['suppliers']} fournisseurs indexés."
     )
     for mode, m in report["modes"].items():
         click.echo(
-            f"  {mode:<8} recall@10 {format_number(m['recall@10'], 3)}  "
-            f"nDCG@10 {format_number(m['ndcg@10'], 3)}  gagnant@10 {format_number(m['winner@10'], 3)}"
+            f"  {mode:<34} nDCG@10 {format_number(m['ndcg@10'], 3)}  "
+            f"recall@10 {format_number(m['recall@10'], 3)}  MRR@10 {format_number(m['mrr@10'], 3)}"
+            f"  gagnant@10 {format_number(m['winner@10'], 3)}"
+        )
+    for name, nm in report["no_match_set"].items():
+        click.echo(
+            f"  sans réponse attendue ({name}) : {nm['wrongly_confident']} sur {nm['needs']} "
+            f"besoins reçoivent un résultat confiant ({format_number(100 * nm['wrongly_confident_share'], 1)} %)"
+        )
+    if "judge" in report:
+        j = report["judge"]
+        click.echo(
+            f"  avis du modèle : AUC {format_number(j['auc'], 3)} sur {j['pairs']} paires, "
+            f"{format_number(j['seconds_per_judgement_median'], 2)} s par avis (médiane)"
         )
 
 

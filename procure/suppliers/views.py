@@ -12,6 +12,7 @@ from procure.web.htmx import redirect, render
 from procure.web.security import current_actor, roles_required
 from procure.web.session import db_session
 from sourcing.ingest import BUYER_COLUMNS
+from sourcing.judge import note as judge_note
 from sourcing.models import SIZES
 from sourcing.search import COMPONENTS
 
@@ -29,6 +30,8 @@ def _page(context: dict, status: int = 200, **extra) -> Response:
     page = {
         "sizes": SIZES,
         "components": COMPONENTS,
+        "judge_note": judge_note(),
+        "model_state": current_app.extensions["procure.model"].state,
         "formats": svc.FORMAT_LABELS,
         "buyer_columns": BUYER_COLUMNS,
         "errors": {},
@@ -83,6 +86,7 @@ def search():
             form=form,
             errors={},
             components=COMPONENTS,
+            judge_note=judge_note(),
         )
     return redirect(url_for("sourcing.index", recherche=record.id))
 

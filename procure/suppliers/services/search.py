@@ -3,6 +3,7 @@ of the top results (directly or as a job), and the persisted searches."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -10,17 +11,22 @@ from sqlmodel import Session, col, select
 from procure.core import audit, jobs
 from procure.core.audit import Actor
 from procure.core.errors import Conflict, NotFound, ValidationError
-from procure.core.formatting import NumberError, parse_optional_number
+from procure.core.formatting import (
+    NumberError,
+    format_date,
+    format_money,
+    parse_optional_number,
+)
 from procure.core.jobs import JobQueue, Progress, Resources
 from procure.core.models import Job
 from sourcing import index as lindex
 from sourcing import judge as ljudge
 from sourcing import search as lsearch
 from sourcing.models import SIZES, PastContract, SourcingJudgement, SourcingSearch, Supplier
-from sourcing.normalise import department_of
+from sourcing.normalise import department_of, strip_markup
 
 from .model import SourcingModel, app_model, model_info
-from .suppliers import find_supplier, label, row_id, signals
+from .suppliers import continuity, find_supplier, label, red_flags, row_id, signals
 
 
 def parse_count(value: int | str | None, *, default: int, field: str, errors: dict) -> int:
@@ -78,7 +84,9 @@ def search(
         certifications=certifications or [],
         limit=count,
     )
-    out = lsearch.search(table, q, embed=model.embed, weights=weights)
+    out = lsearch.search(
+        table, q, embed=model.embed, weights=weights, semantic=lindex.open_semantic(uri)
+    )
     results = out["results"]
     _add_evidence(session, results, out["cpv_classes"])
     record = SourcingSearch(
@@ -96,6 +104,13 @@ def search(
             "retrieved": out["candidates"],
             "components": lsearch.COMPONENTS,
             "judge_max_weight": lsearch.JUDGE_MAX_WEIGHT,
+            "labels": lsearch.COMPONENT_LABELS,
+            "no_match": out["no_match"],
+            "no_match_threshold": out["no_match_threshold"],
+            "public_bodies": [
+                {"supplier_id": r["supplier_id"], "siren": r["siren"], "name": r["name"]}
+                for r in out["public_bodies"]
+            ],
         },
         model=model_info(model),
         cpv_classes=out["cpv_classes"],
@@ -139,21 +154,14 @@ def _add_evidence(session: Session, results: list[dict], classes: list[dict]) ->
         s.id: s for s in session.exec(select(Supplier).where(col(Supplier.id).in_(ids))).all()
     }
     prefixes = [c["prefix"] for c in classes]
+    flagged = red_flags(
+        session, {r["supplier_id"]: contracts.get(r["supplier_id"], []) for r in results}
+    )
     for r in results:
         cs = contracts.get(r["supplier_id"], [])
+        r["flags"] = flagged.get(r["supplier_id"], [])
         matching = [c for c in cs if any(c.cpv.startswith(p) for p in prefixes)]
-        shown = (matching or cs)[:3]
-        r["evidence"] = [
-            {
-                "object": c.object,
-                "cpv": c.cpv,
-                "buyer": c.buyer_name,
-                "date": c.notified_on.isoformat() if c.notified_on else "",
-                "amount": c.amount,
-                "matches_cpv": c in matching,
-            }
-            for c in shown
-        ]
+        r["evidence"] = evidence_lines(matching or cs, matching)[:3]
         r["signals"] = signals(cs)
         s = suppliers.get(r["supplier_id"])
         if s:
@@ -161,7 +169,42 @@ def _add_evidence(session: Session, results: list[dict], classes: list[dict]) ->
             r["department"] = s.department
             r["size"] = s.size
             r["certifications"] = s.certifications
+            r["continuity"] = continuity(s)
         r["contracts"] = len(cs)
+
+
+_LOT = re.compile(r"\s*[-–—:,(]?\s*\blots?\b\s*(n\s*°|no|n°)?\s*\d+.*$", re.IGNORECASE)
+
+
+def evidence_lines(contracts: list[PastContract], matching: list[PastContract]) -> list[dict]:
+    """One line per contract: the lots of one contract (same buyer, date and object before
+    "lot n") are grouped, their amounts added; markup stripped; French date and amount."""
+    groups: dict[tuple, list[PastContract]] = {}
+    for c in contracts:
+        base = _LOT.sub("", strip_markup(c.object)) or strip_markup(c.object)
+        groups.setdefault((c.buyer_siret or c.buyer_name, c.notified_on, base.lower()), []).append(
+            c
+        )
+    lines = []
+    for (_buyer, day, _base), cs in groups.items():
+        first = cs[0]
+        amounts = [c.amount for c in cs if c.amount is not None]
+        total = sum(amounts) if amounts else None
+        base = _LOT.sub("", strip_markup(first.object)) or strip_markup(first.object)
+        lines.append(
+            {
+                "object": base if len(cs) > 1 else strip_markup(first.object),
+                "cpv": first.cpv,
+                "buyer": first.buyer_name,
+                "date": day.isoformat() if day else "",
+                "date_fr": format_date(day),
+                "amount": total,
+                "amount_fr": format_money(total, empty="montant inconnu"),
+                "lots": len(cs),
+                "matches_cpv": any(c in matching for c in cs),
+            }
+        )
+    return lines
 
 
 def _supplier_text(session: Session, s: Supplier) -> str:
@@ -200,11 +243,14 @@ def _judge_top(session: Session, record: SourcingSearch, model: SourcingModel, k
         judgements[r["supplier_id"]] = verdict["fit"]
     for r in results:
         if r["supplier_id"] in judgements:
+            # the judgement is experimental (its measured AUC is shown): it may raise a score,
+            # never lower it
+            before = r["score"]
             r["components"] = {
                 **r["components"],
                 "jugement": round(judgements[r["supplier_id"]] / 4, 4),
             }
-            r["score"] = lsearch.weighted(r["components"], record.weights)
+            r["score"] = max(before, lsearch.weighted(r["components"], record.weights))
     results.sort(key=lambda r: (-r["score"], r["name"], r["supplier_id"]))
     record.results = results
     record.judged = len(judgements)
@@ -289,6 +335,9 @@ def search_json(record: SourcingSearch) -> dict[str, Any]:
         "weights": record.weights,
         "model": record.model,
         "cpv_classes": record.cpv_classes,
+        "no_match": bool((record.method or {}).get("no_match", False)),
+        "no_match_threshold": (record.method or {}).get("no_match_threshold"),
+        "public_bodies": (record.method or {}).get("public_bodies", []),
         "results": [
             {
                 "siren": r["siren"],
@@ -297,6 +346,8 @@ def search_json(record: SourcingSearch) -> dict[str, Any]:
                 "components": r["components"],
                 "evidence": r.get("evidence", []),
                 "signals": r.get("signals", []),
+                "flags": r.get("flags", []),
+                "continuity": r.get("continuity", []),
                 "judgement": r.get("judgement"),
                 "supplier_id": r["supplier_id"],
             }

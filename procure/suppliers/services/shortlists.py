@@ -242,8 +242,9 @@ def _report_blocks(
 def _judgement_blocks(j: dict) -> list:
     blocks: list = [
         Paragraph(
-            f"Avis du modèle : {j.get('fit')}/4. Raisons : {'; '.join(j.get('reasons', []))}. "
-            f"Réserves : {'; '.join(j.get('concerns', []))}."
+            f"Avis du modèle (expérimental) : {j.get('fit')}/4."
+            + (f" Raison : {'; '.join(j['reasons'])}." if j.get("reasons") else "")
+            + (f" Réserve : {'; '.join(j['concerns'])}." if j.get("concerns") else "")
         )
     ]
     if j.get("injection_flags"):

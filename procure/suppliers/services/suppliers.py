@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any, Protocol
 
 from sqlmodel import Session, col, func, select
 
 from procure.core.errors import NotFound, ValidationError
+from procure.core.formatting import format_date
+from sourcing import flags
 from sourcing.match import Entry, NameIndex
 from sourcing.models import MergeProposal, PastContract, Supplier, SupplierName
-from sourcing.normalise import department_of
+from sourcing.normalise import department_of, is_public_body
 
 NO_COMPETITION = ("sans publicité", "sans publicite", "sans mise en concurrence", "négociée sans")
 
@@ -100,12 +103,16 @@ def supplier_profile(*, session: Session, supplier_id: int) -> dict[str, Any]:
         "contracts": contracts,
         "names": names,
         "signals": signals(contracts),
+        "flags": red_flags(session, {row_id(s): contracts}).get(row_id(s), []),
+        "flag_definitions": flags.DEFINITIONS,
+        "continuity": continuity(s),
         "label": label(s),
     }
 
 
 def signals(contracts: list[PastContract]) -> list[str]:
-    """Signals, not proof: one buyer's share of the contracts, contracts without competition."""
+    """Signals, not proof: one buyer's share of the supplier's contracts (the other red flags,
+    with their standard definitions, come from `red_flags`)."""
     out = []
     buyers = Counter(
         c.buyer_siret or c.buyer_name for c in contracts if c.buyer_siret or c.buyer_name
@@ -119,16 +126,49 @@ def signals(contracts: list[PastContract]) -> list[str]:
             out.append(
                 f"{n} de ses {len(contracts)} marchés connus viennent d'un même acheteur ({name})"
             )
-    alone = [
-        c
-        for c in contracts
-        if c.offers_received == 1 or any(k in (c.procedure or "").lower() for k in NO_COMPETITION)
-    ]
-    if alone:
-        out.append(
-            f"{len(alone)} marché(s) sans mise en concurrence ou avec une seule offre, selon les données"
-        )
+    # single bids and contracts without a call for competition: see red_flags (sourcing.flags)
     return out
+
+
+def continuity(s: Supplier, today: date | None = None) -> list[str]:
+    """Will the supplier still be there for updates? What SIRENE says, when it was imported."""
+    out = []
+    if s.activity_status == "C":
+        out.append("Activité cessée selon SIRENE (unité légale fermée)")
+    elif s.activity_status == "A":
+        out.append("Active selon SIRENE")
+    if s.founded_on:
+        years = ((today or date.today()) - s.founded_on).days / 365.25
+        out.append(
+            f"Créée le {format_date(s.founded_on)}"
+            + (" : moins de 2 ans d'existence" if years < 2 else "")
+        )
+    if is_public_body(s.siren or "", s.legal_form):
+        out.append("Personne morale de droit public (pas une entreprise)")
+    return out
+
+
+def red_flags(session: Session, by_supplier: dict[int, list[PastContract]]) -> dict[int, list]:
+    """Each supplier's red flags (sourcing.flags), with the markets of its buyers read in one
+    query: every contract of those buyers, whoever won it."""
+    buyers = {flags.buyer_key(c) for cs in by_supplier.values() for c in cs if flags.buyer_key(c)}
+    rows: list[tuple[str, str, int]] = []
+    ids = sorted(buyers)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        for siret, name, cpv, sid in session.exec(
+            select(
+                PastContract.buyer_siret,
+                PastContract.buyer_name,
+                PastContract.cpv,
+                PastContract.supplier_id,
+            ).where(
+                col(PastContract.buyer_siret).in_(chunk) | col(PastContract.buyer_name).in_(chunk)
+            )
+        ).all():
+            rows.append((siret or name, cpv, sid))
+    markets = flags.market_counts(rows)
+    return {sid: flags.red_flags(cs, markets, sid) for sid, cs in by_supplier.items()}
 
 
 def stats(*, session: Session) -> dict[str, int]:
