@@ -1,15 +1,15 @@
 """sourcing: SIRENE continuity of suppliers (administrative status, creation date)
 
-Revision ID: 0003_sourcing
-Revises: 0002_rooms
+Revision ID: 0006_sourcing
+Revises: 0005_security
 """
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0003_sourcing"
-down_revision = "0002_rooms"
+revision = "0006_sourcing"
+down_revision = "0005_security"
 branch_labels = None
 depends_on = None
 
