@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
@@ -71,6 +73,38 @@ def worker(workers: int) -> None:
 
     recover_interrupted(current_app.extensions["procure.engine"])
     current_app.extensions["procure.jobs"].run_consumer(workers)
+
+
+@main.command(
+    "backup", help="Sauvegarder l'instance (base, index, exports, clé) dans le dossier PATH."
+)
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@common.domain_errors
+def backup_command(path: Path) -> None:
+    from procure.core.backup import backup
+
+    app = current_app._get_current_object()
+    manifest = backup(settings=dict(app.config), engine=common.engine(), dest=path)
+    rows = sum(manifest["database"]["rows"].values())
+    click.echo(
+        f"Sauvegarde écrite dans {path} : base {manifest['database']['backend']}"
+        + (f" ({rows} lignes)" if rows else "")
+        + f", {len(manifest['files'])} fichiers vérifiables (manifest.json)."
+    )
+
+
+@main.command("restore", help="Restaurer la sauvegarde PATH dans cette instance (vide).")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@common.domain_errors
+def restore_command(path: Path) -> None:
+    from procure.core.backup import restore
+
+    app = current_app._get_current_object()
+    manifest = restore(settings=dict(app.config), engine=common.engine(), src=path)
+    click.echo(
+        f"Sauvegarde du {manifest['created_at']} restaurée ({len(manifest['files'])} fichiers "
+        "vérifiés). Mettez l'index à jour : procure index."
+    )
 
 
 @main.group("jobs", help="Tâches de fond : lister, relancer une tâche interrompue ou échouée.")
