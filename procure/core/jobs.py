@@ -313,6 +313,7 @@ def recover_interrupted(engine: Engine) -> list[int]:
 def rerun_job(*, session: Session, queue: JobQueue | None, actor: Actor, job_id: int) -> Job:
     """Queue a new run of a failed or interrupted job, with the same parameters."""
     old = get_job(session=session, job_id=job_id)
+    session.refresh(old)  # its status was written by the process that ran it
     if old.status not in ("failed", "interrupted"):
         raise ValidationError(
             f"La tâche {job_id} est « {STATUS_LABELS.get(old.status, old.status)} » : seule une tâche échouée ou interrompue "
@@ -350,10 +351,35 @@ def rerun_job(*, session: Session, queue: JobQueue | None, actor: Actor, job_id:
 def submit(
     *, session: Session, queue: JobQueue, actor: Actor, kind: str, params: dict, label: str = ""
 ) -> Job:
-    """Create the job row and hand it to the queue."""
+    """Create the job row and hand it to the queue.
+
+    When the queue cannot take it (Redis down), the job is marked failed, not left "queued"
+    forever, and the caller gets a French 503 to retry.
+    """
     job = create_job(session=session, actor=actor, kind=kind, params=params, label=label)
     assert job.id is not None  # flushed by create_job
-    queue.enqueue(job.id)
+    try:
+        queue.enqueue(job.id)
+    except Exception as exc:  # noqa: BLE001 - redis.ConnectionError, sqlite3.OperationalError...
+        log.error("job %s could not be queued: %s", job.id, exc)
+        message = (
+            "La file de tâches est injoignable (Redis ou fichier de file) : la tâche n'a pas été "
+            "lancée ; réessayez dans un instant."
+        )
+        session.rollback()
+        job = get_job(session=session, job_id=job.id)
+        job.status, job.message, job.finished_at = "failed", message, utcnow()
+        session.add(job)
+        audit.record(
+            session,
+            actor,
+            "job.failed",
+            record_type="job",
+            record_id=job.id,
+            details={"kind": kind, "message": message},
+        )
+        session.commit()
+        raise DomainError(message, status=503) from exc
     return job
 
 
