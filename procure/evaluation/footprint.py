@@ -209,13 +209,21 @@ def parse_declaration(text: str, filename: str = "déclaration") -> dict[str, An
             raise ValidationError(
                 f"{filename}, ligne {exc.lineno} : JSON invalide ({exc.msg})."
             ) from exc
+        except RecursionError:  # found by fuzzing: '{"a": [[[[...' nested too deep
+            raise ValidationError(
+                f"{filename} : JSON invalide (imbrication trop profonde)."
+            ) from None
         return validate_declaration(data)
     try:
         dialect = csv.Sniffer().sniff(stripped.splitlines()[0], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     data: dict[str, Any] = {}
-    for lineno, row in enumerate(csv.reader(io.StringIO(stripped), dialect), start=1):
+    try:
+        rows = list(csv.reader(io.StringIO(stripped), dialect))
+    except csv.Error as exc:  # found by fuzzing: a field over the csv module's size limit
+        raise ValidationError(f"{filename} : CSV illisible ({exc}).") from None
+    for lineno, row in enumerate(rows, start=1):
         if not row or not row[0].strip() or row[0].strip().lower() in ("champ", "field"):
             continue
         name = row[0].strip()

@@ -69,7 +69,10 @@ def parse_cpv(raw: Any, errors: dict) -> list[str]:
 def parse_criteria(raw: list[dict], errors: dict) -> list[dict]:
     """Award criteria rows (empty rows ignored) -> [{name, kind, weight, method, max_score, sub_criteria}]."""
     out: list[dict] = []
-    for i, row in enumerate(raw or [], start=1):
+    if not isinstance(raw, list | tuple):  # found by fuzzing: "award_criteria": true crashed
+        errors["criteria"] = "Critères d'attribution : une liste de critères est attendue."
+        return out
+    for i, row in enumerate(raw, start=1):
         if not isinstance(row, dict):
             errors[f"criteria-{i}"] = f"Critère {i} : objet attendu."
             continue
@@ -105,14 +108,27 @@ def parse_criteria(raw: list[dict], errors: dict) -> list[dict]:
                 kind, "bareme"
             )
         weight = int(weight) if float(weight).is_integer() else weight
+        max_score = row.get("max_score") or 20
+        if isinstance(max_score, bool) or not isinstance(max_score, int) or max_score <= 0:
+            try:  # found by fuzzing: "max_score": "abc" or [] crashed
+                max_score = int(parse_number(max_score, integer=True))
+                if max_score <= 0:
+                    raise ValueError
+            except ValueError:
+                errors[f"criteria-{i}-max_score"] = f"Critère {i} : note maximale entière attendue."
+                max_score = 20
+        sub_criteria = row.get("sub_criteria") or []
+        if not isinstance(sub_criteria, list):
+            errors[f"criteria-{i}-sub_criteria"] = f"Critère {i} : sous-critères en liste attendus."
+            sub_criteria = []
         out.append(
             {
                 "name": name,
                 "kind": kind,
                 "weight": weight,
                 "method": method,
-                "max_score": int(row.get("max_score") or 20),
-                "sub_criteria": row.get("sub_criteria") or [],
+                "max_score": max_score,
+                "sub_criteria": sub_criteria,
             }
         )
     if len(out) > MAX_CRITERIA:
