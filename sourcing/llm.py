@@ -106,7 +106,10 @@ class HiddenStateEmbedder:
         ]
         self._base = base
         # the Llama object owns the weights and the tokenizer; its own context stays tiny
-        self.llama = Llama(model_path=str(path), n_ctx=16, n_threads=n_threads, verbose=False)
+        try:
+            self.llama = Llama(model_path=str(path), n_ctx=16, n_threads=n_threads, verbose=False)
+        except ValueError as exc:  # a corrupt or truncated file, found loading lazily
+            raise ModelError(f"Fichier de modèle illisible ({path.name}) : {exc}") from exc
         model = self.llama._model.model
         self.n_embd = self.llama.n_embd()
         n_layer = llama_cpp.llama_model_n_layer(model)
@@ -262,7 +265,10 @@ class LocalModel:
         )
         if embedding:
             kwargs.update(embedding=True, n_batch=self.n_ctx, n_ubatch=self.n_ctx)
-        return Llama(**kwargs)
+        try:
+            return Llama(**kwargs)
+        except ValueError as exc:  # a corrupt or truncated file, found loading lazily
+            raise ModelError(f"Fichier de modèle illisible ({self.path.name}) : {exc}") from exc
 
     def generator(self):
         with self._load_lock:
@@ -329,6 +335,15 @@ class LocalModel:
             ) from exc
 
 
+def _pooled(embedding: list) -> list[float]:
+    """A server's embedding as one vector. llama.cpp's server answers one vector per token for
+    a model without a pooling layer (Gemma): their mean, as the local model computes."""
+    if embedding and isinstance(embedding[0], list):
+        size = len(embedding)
+        return [sum(column) / size for column in zip(*embedding, strict=True)]
+    return embedding
+
+
 class RemoteModel:
     """An OpenAI-compatible server (llama.cpp server, vLLM...) used instead of the local model."""
 
@@ -361,7 +376,9 @@ class RemoteModel:
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         data = self._post("/v1/embeddings", {"model": self.name, "input": texts})["data"]
-        return [_normalise(row["embedding"]) for row in sorted(data, key=lambda r: r["index"])]
+        return [
+            _normalise(_pooled(row["embedding"])) for row in sorted(data, key=lambda r: r["index"])
+        ]
 
     def generate_json(
         self,

@@ -19,6 +19,7 @@ SETTINGS: dict[str, str] = {
     "MAX_UPLOAD_MB": "Taille maximale d'un fichier envoyé, en Mo ; défaut 50",
     "JOBS_INPROCESS": "1 : le serveur web exécute aussi les tâches (défaut) ; 0 : lancer `procure worker`",
     "MODEL_THREADS": "Nombre de fils d'exécution du modèle ; défaut : tous les cœurs",
+    "MODEL_TIMEOUT": "Attente maximale d'une réponse du serveur de modèle, en secondes ; défaut 30",
 }
 
 
@@ -42,6 +43,7 @@ def load_settings(overrides: dict | None = None) -> dict:
         "MODEL_URL": _env("MODEL_URL"),
         "MODEL_NAME": _env("MODEL_NAME"),
         "MODEL_THREADS": int(_env("MODEL_THREADS") or 0) or None,
+        "MODEL_TIMEOUT": float(_env("MODEL_TIMEOUT") or 30),
         "REDIS_URL": _env("REDIS_URL"),
         "MAX_UPLOAD_MB": int(_env("MAX_UPLOAD_MB") or 50),
         "JOBS_INPROCESS": (_env("JOBS_INPROCESS") or "1") not in ("0", "false", "no"),

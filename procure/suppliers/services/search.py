@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from procure.core import audit, jobs
 from procure.core.audit import Actor
-from procure.core.errors import Conflict, NotFound, ValidationError
+from procure.core.errors import Conflict, ModelUnavailable, NotFound, ValidationError
 from procure.core.formatting import NumberError, parse_optional_number
 from procure.core.jobs import JobQueue, Progress, Resources
 from procure.core.models import Job
@@ -33,11 +33,18 @@ def parse_count(value: int | str | None, *, default: int, field: str, errors: di
     return default if number is None else int(number)
 
 
+FALLBACK_NOTICE = (
+    "Modèle indisponible ({why}) : résultats de la recherche plein texte seule, sans la "
+    "similarité sémantique ni le jugement du modèle."
+)
+NO_MODEL = {"name": "aucun (plein texte seul)", "file_hash": ""}
+
+
 def search(
     *,
     session: Session,
     actor: Actor,
-    model: SourcingModel,
+    model: SourcingModel | None,
     uri: str,
     need: str,
     cpv: str = "",
@@ -78,7 +85,14 @@ def search(
         certifications=certifications or [],
         limit=count,
     )
-    out = lsearch.search(table, q, embed=model.embed, weights=weights)
+    notice = "" if model is not None else FALLBACK_NOTICE.format(why="modèle non chargé")
+    try:
+        out = lsearch.search(
+            table, q, embed=model.embed if model is not None else None, weights=weights
+        )
+    except ModelUnavailable as exc:  # down, slow or corrupt: full-text only, said on the page
+        notice = FALLBACK_NOTICE.format(why=exc.message.split(" (", 1)[0].rstrip("."))
+        out = lsearch.search(table, q, embed=None, weights=weights)
     results = out["results"]
     _add_evidence(session, results, out["cpv_classes"])
     record = SourcingSearch(
@@ -96,15 +110,16 @@ def search(
             "retrieved": out["candidates"],
             "components": lsearch.COMPONENTS,
             "judge_max_weight": lsearch.JUDGE_MAX_WEIGHT,
-        },
-        model=model_info(model),
+        }
+        | ({"notice": notice} if notice else {}),
+        model=model_info(model) if model is not None and not notice else NO_MODEL,
         cpv_classes=out["cpv_classes"],
         results=results,
         created_by=actor.user_id,
     )
     session.add(record)
     session.flush()
-    if top:
+    if top and model is not None and not notice:
         _judge_top(session, record, model, top)
     audit.record(
         session,
@@ -289,6 +304,7 @@ def search_json(record: SourcingSearch) -> dict[str, Any]:
         "weights": record.weights,
         "model": record.model,
         "cpv_classes": record.cpv_classes,
+        "notice": (record.method or {}).get("notice", ""),
         "results": [
             {
                 "siren": r["siren"],
