@@ -51,6 +51,20 @@ class JobInterrupted(Exception):
     """Raised in a job's progress callback when its process is shutting down (a checkpoint)."""
 
 
+def _disk_full_message(exc: BaseException) -> str:
+    """A French message when a job failed because the disk (or a file-size limit) is full."""
+    text = str(exc).lower()
+    full = getattr(exc, "errno", None) in (28, 27, 122) or any(
+        marker in text for marker in ("disk is full", "no space left", "file too large")
+    )
+    if not full:
+        return ""
+    return (
+        "Disque plein (ou limite de taille de fichier atteinte) : la tâche n'a rien écrit, sa "
+        "transaction a été annulée. Libérez de la place puis relancez-la."
+    )
+
+
 def fault_point(name: str) -> None:
     """A test hook: pause here when PROCURE_FAULT_POINT names this point.
 
@@ -180,7 +194,11 @@ def run_job(
             session.rollback()
             job = get_job(session=session, job_id=job_id)
             job.status = "failed"
-            job.message = exc.message if isinstance(exc, DomainError) else f"Erreur interne : {exc}"
+            job.message = (
+                exc.message
+                if isinstance(exc, DomainError)
+                else _disk_full_message(exc) or f"Erreur interne : {exc}"
+            )
             if not isinstance(exc, DomainError):
                 log.error("job %s failed\n%s", job_id, traceback.format_exc())
             event = "job.failed"

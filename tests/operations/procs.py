@@ -92,3 +92,29 @@ def wait_for_file(path: Path, proc: subprocess.Popen, timeout: float = 90) -> No
             raise AssertionError("le processus s'est arrêté avant le point de faute")
         time.sleep(0.05)
     raise AssertionError(f"point de faute non atteint en {timeout} s")
+
+
+DEMO_DECP = Path(__file__).parents[2] / "sourcing" / "data" / "decp_demo.json"
+
+
+def write_big_decp(path: Path, copies: int = 10) -> Path:
+    """The 300 demo contracts, `copies` times with distinct ids (3 000 by default)."""
+    marches = json.loads(DEMO_DECP.read_text())["marches"]
+    out = [
+        dict(m, id=f"{m.get('id')}-{k}", uid=f"{m.get('uid', '')}-{k}")
+        for k in range(copies)
+        for m in marches
+    ]
+    path.write_text(json.dumps({"marches": out}))
+    return path
+
+
+def limited(max_file_bytes: int):
+    """preexec_fn: a file-size limit (RLIMIT_FSIZE) as a full disk, writes failing with EFBIG."""
+    import resource
+
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+
+    return apply

@@ -7,13 +7,14 @@ import json
 import shutil
 import signal
 import sqlite3
+import subprocess
 import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .procs import Server, instance_env, procure
+from .procs import PROCURE, Server, instance_env, limited, procure, write_big_decp
 
 pytestmark = pytest.mark.model  # the demo and the searches use the real local model
 
@@ -160,3 +161,51 @@ def test_restore_refuses_damaged_mismatched_and_into_non_empty(backed_up, tmp_pa
     assert out.returncode == 1 and "L'instance cible n'est pas vide" in out.stderr
     out = procure("backup", str(bk), env=env)  # never over an existing backup
     assert out.returncode == 1 and "n'est pas vide" in out.stderr
+
+
+def _copy_instance(demo, dest: Path) -> dict:
+    instance, _env = demo
+    shutil.copytree(instance, dest)
+    return instance_env(dest, _sqlite(dest), PROCURE_SECRET_KEY="")
+
+
+def _run_limited(env, limit: int, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [PROCURE, *args], env=env, capture_output=True, text=True, timeout=300,
+        preexec_fn=limited(limit), check=False,
+    )  # fmt: skip
+
+
+def test_disk_full_during_export(demo, tmp_path):
+    """A 40 kB file-size limit: the CCAP (about 60 kB) cannot be written."""
+    target = tmp_path / "instance"
+    env = _copy_instance(demo, target)
+    before = _rows(target, "tender_document")
+    out = _run_limited(
+        env, 40_000, "tenders", "export", "1", "--piece", "CCAP", "--format", "docx",
+        "-o", str(tmp_path / "ccap.docx"), "--as", "acheteur@demo.procure.fr",
+    )  # fmt: skip
+    assert out.returncode == 1, out.stderr
+    assert "Erreur : Écriture de" in out.stderr and "fichier trop gros" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert _rows(target, "tender_document") == before  # no row without its file...
+    exports = target / "exports"
+    leftovers = [p for p in exports.rglob("*") if p.is_file()] if exports.exists() else []
+    assert leftovers == []  # ...and no file, not even a partial one, without its row
+
+
+def test_disk_full_during_import(demo, tmp_path):
+    """The database cannot grow past a limit: the import fails in French, writes nothing."""
+    target = tmp_path / "instance"
+    env = _copy_instance(demo, target)
+    big = write_big_decp(tmp_path / "decp-3000.json")
+    suppliers = len(_rows(target, "supplier"))
+    limit = (target / "procure.db").stat().st_size + 64_000
+    out = _run_limited(env, limit, "suppliers", "import", str(big), "--format", "decp")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "Disque plein" in out.stderr and "Traceback" not in out.stderr
+    assert len(_rows(target, "supplier")) == suppliers
+    jobs = json.loads(procure("jobs", "list", "--json", env=env).stdout)
+    assert jobs[0]["status"] == "failed" and "Disque plein" in jobs[0]["message"]
+    again = procure("suppliers", "import", str(big), "--format", "decp", "--json", env=env)
+    assert again.returncode == 0 and json.loads(again.stdout)["created"] > 0  # room again

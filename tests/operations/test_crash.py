@@ -16,22 +16,12 @@ from sqlalchemy import text
 
 from procure.core.db import make_engine
 
-from .procs import Server, instance_env, procure, wait_for_file
-
-DEMO_DECP = Path(__file__).parents[2] / "sourcing" / "data" / "decp_demo.json"
+from .procs import Server, instance_env, procure, wait_for_file, write_big_decp
 
 
 @pytest.fixture
 def big_decp(tmp_path) -> Path:
-    """The 300 demo contracts, ten times with distinct ids: 3 000 contracts."""
-    marches = json.loads(DEMO_DECP.read_text())["marches"]
-    copies = []
-    for k in range(10):
-        for m in marches:
-            copies.append(dict(m, id=f"{m.get('id')}-{k}", uid=f"{m.get('uid', '')}-{k}"))
-    path = tmp_path / "decp-3000.json"
-    path.write_text(json.dumps({"marches": copies}))
-    return path
+    return write_big_decp(tmp_path / "decp-3000.json")
 
 
 def _counts(db_url: str) -> dict[str, int]:
