@@ -51,11 +51,18 @@ class JobInterrupted(Exception):
     """Raised in a job's progress callback when its process is shutting down (a checkpoint)."""
 
 
-def _disk_full_message(exc: BaseException) -> str:
-    """A French message when a job failed because the disk (or a file-size limit) is full."""
-    text = str(exc).lower()
-    full = getattr(exc, "errno", None) in (28, 27, 122) or any(
-        marker in text for marker in ("disk is full", "no space left", "file too large")
+def disk_full_message(exc: BaseException) -> str:
+    """A French message when a job failed because the disk (or a file-size limit) is full.
+
+    Found by the fault tests: SQLite reports a full disk as SQLITE_FULL and a write refused by
+    a file-size limit as SQLITE_IOERR_WRITE; PostgreSQL as SQLSTATE 53100; files as ENOSPC,
+    EFBIG or EDQUOT.
+    """
+    orig = getattr(exc, "orig", None) or exc
+    full = (
+        getattr(orig, "errno", None) in (28, 27, 122)
+        or getattr(orig, "sqlite_errorname", "") in ("SQLITE_FULL", "SQLITE_IOERR_WRITE")
+        or getattr(orig, "sqlstate", "") == "53100"
     )
     if not full:
         return ""
@@ -197,9 +204,11 @@ def run_job(
             job.message = (
                 exc.message
                 if isinstance(exc, DomainError)
-                else _disk_full_message(exc) or f"Erreur interne : {exc}"
+                else disk_full_message(exc) or f"Erreur interne : {exc}"
             )
-            if not isinstance(exc, DomainError):
+            if job.message.startswith("Disque plein"):
+                log.error("job %s failed: disk full (%s)", job_id, exc)
+            elif not isinstance(exc, DomainError):
                 log.error("job %s failed\n%s", job_id, traceback.format_exc())
             event = "job.failed"
         job.finished_at = utcnow()

@@ -166,6 +166,8 @@ def test_restore_refuses_damaged_mismatched_and_into_non_empty(backed_up, tmp_pa
 def _copy_instance(demo, dest: Path) -> dict:
     instance, _env = demo
     shutil.copytree(instance, dest)
+    with sqlite3.connect(dest / "procure.db") as conn:  # start with an empty write-ahead log
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return instance_env(dest, _sqlite(dest), PROCURE_SECRET_KEY="")
 
 
@@ -181,6 +183,8 @@ def test_disk_full_during_export(demo, tmp_path):
     target = tmp_path / "instance"
     env = _copy_instance(demo, target)
     before = _rows(target, "tender_document")
+    exports = target / "exports"
+    files_before = {p for p in exports.rglob("*") if p.is_file()}
     out = _run_limited(
         env, 40_000, "tenders", "export", "1", "--piece", "CCAP", "--format", "docx",
         "-o", str(tmp_path / "ccap.docx"), "--as", "acheteur@demo.procure.fr",
@@ -189,23 +193,31 @@ def test_disk_full_during_export(demo, tmp_path):
     assert "Erreur : Écriture de" in out.stderr and "fichier trop gros" in out.stderr
     assert "Traceback" not in out.stderr
     assert _rows(target, "tender_document") == before  # no row without its file...
-    exports = target / "exports"
-    leftovers = [p for p in exports.rglob("*") if p.is_file()] if exports.exists() else []
-    assert leftovers == []  # ...and no file, not even a partial one, without its row
+    leftovers = {p for p in exports.rglob("*") if p.is_file()} - files_before
+    assert leftovers == set()  # ...and no file, not even a partial one, without its row
 
 
 def test_disk_full_during_import(demo, tmp_path):
-    """The database cannot grow past a limit: the import fails in French, writes nothing."""
+    """The database cannot grow past a limit: the import fails in French, writes nothing; a
+    command that cannot even record its job says so in French too."""
     target = tmp_path / "instance"
     env = _copy_instance(demo, target)
     big = write_big_decp(tmp_path / "decp-3000.json")
     suppliers = len(_rows(target, "supplier"))
+    contracts = len(_rows(target, "supplier_contract"))
     limit = (target / "procure.db").stat().st_size + 64_000
     out = _run_limited(env, limit, "suppliers", "import", str(big), "--format", "decp")
     assert out.returncode == 1, out.stdout + out.stderr
     assert "Disque plein" in out.stderr and "Traceback" not in out.stderr
     assert len(_rows(target, "supplier")) == suppliers
+    assert len(_rows(target, "supplier_contract")) == contracts
     jobs = json.loads(procure("jobs", "list", "--json", env=env).stdout)
     assert jobs[0]["status"] == "failed" and "Disque plein" in jobs[0]["message"]
     again = procure("suppliers", "import", str(big), "--format", "decp", "--json", env=env)
-    assert again.returncode == 0 and json.loads(again.stdout)["created"] > 0  # room again
+    assert again.returncode == 0, again.stderr  # room again: the same file imports
+    assert len(_rows(target, "supplier_contract")) > contracts
+    wal = target / "procure.db-wal"
+    tiny = max(wal.stat().st_size if wal.exists() else 0, 1)  # no room for one more page
+    out = _run_limited(env, tiny, "suppliers", "import", str(big), "--format", "decp")
+    assert out.returncode == 1 and "Erreur : Disque plein" in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
