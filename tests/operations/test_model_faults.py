@@ -121,7 +121,9 @@ def test_model_server_up_then_down_then_slow(tmp_path, db_url, gguf, make_login,
     server = ModelServer(gguf, tmp_path / "llama-server.log")
     instance = tmp_path / "instance"
     try:
-        app = _app(db_url, instance, MODEL_URL=server.url, MODEL_NAME="gemma-serveur")
+        app = _app(  # generous: the machine may be busy while the server embeds the index
+            db_url, instance, MODEL_URL=server.url, MODEL_NAME="gemma-serveur", MODEL_TIMEOUT=300
+        )
         with session_scope(app.extensions["procure.engine"]) as s:
             svc.import_data(
                 session=s, actor=Actor.system(), data=DECP.read_bytes(), fmt="decp",
