@@ -157,6 +157,7 @@ def run_job(
         job.result = {"runner": runner_id()}  # who runs it, to tell a crash from a live run
         session.add(job)
         session.commit()
+        kind = job.kind
         actor = Actor(job.created_by, "", "job")
         if job.created_by:
             from procure.core.models import User
@@ -168,6 +169,8 @@ def run_job(
     def progress(done: int, total: int, message: str = "") -> None:
         if stopping is not None and stopping.is_set():
             raise JobInterrupted
+        if done:  # a test hook: kill a job of this kind in the middle of its work
+            fault_point(f"job.{kind}.progress")
         with session_scope(engine) as s:
             row = get_job(session=s, job_id=job_id)
             row.progress, row.total, row.message = done, total, message

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .procs import PROCURE, Server, instance_env, limited, procure, write_big_decp
+from .procs import PROCURE, Server, instance_env, limited, procure, wait_for_file, write_big_decp
 
 pytestmark = pytest.mark.model  # the demo and the searches use the real local model
 
@@ -221,3 +221,33 @@ def test_disk_full_during_import(demo, tmp_path):
     out = _run_limited(env, tiny, "suppliers", "import", str(big), "--format", "decp")
     assert out.returncode == 1 and "Erreur : Disque plein" in out.stderr, out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_kill_during_index_rebuild_then_rebuild_from_the_database(demo, tmp_path):
+    """kill -9 in the middle of `procure index --rebuild` (after the first embedded batch):
+    the job is shown interrupted and the index is rebuilt from the database, identical."""
+    target = tmp_path / "instance"
+    env = _copy_instance(demo, target)
+    before = _search(env)
+    signal_file = tmp_path / "fault"
+    fault = dict(
+        env,
+        PROCURE_FAULT_POINT="job.sourcing.index.progress",
+        PROCURE_FAULT_SIGNAL=str(signal_file),
+    )
+    proc = subprocess.Popen(
+        [PROCURE, "index", "--rebuild"],
+        env=fault,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_file(signal_file, proc, timeout=300)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    jobs = json.loads(procure("jobs", "list", "--json", env=env).stdout)
+    assert jobs[0]["kind"] == "sourcing.index" and jobs[0]["status"] == "interrupted"
+    out = procure("index", "--rebuild", env=env, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert _search(env) == before
