@@ -251,3 +251,55 @@ def test_kill_during_index_rebuild_then_rebuild_from_the_database(demo, tmp_path
     out = procure("index", "--rebuild", env=env, timeout=600)
     assert out.returncode == 0, out.stderr
     assert _search(env) == before
+
+
+def test_kill_during_clause_approval(demo, tmp_path):
+    """kill -9 after the approval and its audit event are written, before the commit: neither is
+    kept; approving again records exactly one approval with its event."""
+    target = tmp_path / "instance"
+    env = _copy_instance(demo, target)
+    lib = tmp_path / "lib"
+    assert procure("clauses", "export", str(lib), env=env).returncode == 0
+    clause = sorted(lib.rglob("*.md"))[0]
+    clause.write_text(clause.read_text() + "\nPhrase ajoutée pour une nouvelle version.\n")
+    key = f"{clause.parent.name}.{clause.stem}"
+    legal, legal2 = ["--as", "juriste@demo.procure.fr"], ["--as", "juriste2@demo.procure.fr"]
+    out = procure("clauses", "sync", str(lib), "--json", *legal, env=env)
+    assert out.returncode == 0, out.stderr
+    [created] = json.loads(out.stdout)["created"]
+    assert created["key"] == key
+    number = created["version"]
+    out = procure("clauses", "submit", key, "--version", str(number), *legal, env=env)
+    assert out.returncode == 0, out.stderr
+    signal_file = tmp_path / "fault"
+    fault = dict(
+        env,
+        PROCURE_FAULT_POINT="clause.approve.before_commit",
+        PROCURE_FAULT_SIGNAL=str(signal_file),
+    )
+
+    def state() -> tuple[str, int]:
+        with sqlite3.connect(target / "procure.db") as conn:
+            [status] = conn.execute(
+                "SELECT v.status FROM clause_version v JOIN clause c ON c.id = v.clause_id "
+                "WHERE c.key = ? AND v.number = ?",
+                (key, number),
+            ).fetchone()
+            [events] = conn.execute(
+                "SELECT count(*) FROM audit_event WHERE action = 'clause.approve'"
+            ).fetchone()
+        return status, events
+
+    _status, approvals_before = state()
+    args = ["clauses", "approve", key, "--version", str(number), *legal2]
+    proc = subprocess.Popen([PROCURE, *args], env=fault, stdout=subprocess.DEVNULL)
+    try:
+        wait_for_file(signal_file, proc)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    assert state() == ("in_review", approvals_before)  # no approval, no event
+    out = procure(*args, env=env)
+    assert out.returncode == 0, out.stderr
+    assert state() == ("approved", approvals_before + 1)  # the approval with its one event
