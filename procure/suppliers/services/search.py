@@ -91,7 +91,8 @@ def search(
             table, q, embed=model.embed if model is not None else None, weights=weights
         )
     except ModelUnavailable as exc:  # down, slow or corrupt: full-text only, said on the page
-        notice = FALLBACK_NOTICE.format(why=exc.message.split(" (", 1)[0].rstrip("."))
+        cause = str(exc.__cause__ or "").strip().rstrip(".")
+        notice = FALLBACK_NOTICE.format(why=cause[:200] or "il ne répond pas")
         out = lsearch.search(table, q, embed=None, weights=weights)
     results = out["results"]
     _add_evidence(session, results, out["cpv_classes"])
