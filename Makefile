@@ -7,6 +7,7 @@ PORT ?= 5000
 export PROCURE_INSTANCE_PATH ?= $(CURDIR)/instance
 
 .PHONY: run test install lint bench clean
+.PHONY: fuzz load
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +38,17 @@ bench: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Property-based tests of every importer and parser, thousands of inputs each (issue 15);
+# `make test` runs the same tests with a short profile.
+FUZZ_EXAMPLES ?= 5000
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/operations/test_fuzz.py -q -p no:cacheprovider --hypothesis-show-statistics $(PYTEST_ARGS)
+
+# Load test: `procure serve` on 127.0.0.1 with the demo data, 20 users of the four roles,
+# stopping by itself after LOAD_TIME (docs/operations.md). LOAD_DB=postgresql for PostgreSQL.
+LOAD_USERS ?= 20
+LOAD_TIME ?= 10m
+LOAD_DB ?= sqlite
+load: install
+	$(BIN)/python benchmarks/load/run.py --users $(LOAD_USERS) --run-time $(LOAD_TIME) --db $(LOAD_DB)

@@ -54,6 +54,9 @@ BUYER_COLUMNS = {
 }
 
 
+CSV_ERROR = "\x00csv-error"  # key of a record the csv module could not read
+
+
 class ImportFormatError(ValueError):
     """The file as a whole cannot be read in the announced format (French message)."""
 
@@ -87,6 +90,10 @@ def _load_json(data: bytes, filename: str) -> Any:
         return json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ImportFormatError(f"{filename} : JSON illisible ({exc}).") from exc
+    except RecursionError:  # found by fuzzing: "[[[[..." deeper than Python's recursion limit
+        raise ImportFormatError(
+            f"{filename} : JSON illisible (imbrication trop profonde)."
+        ) from None
 
 
 def _decp_records(doc: Any, filename: str) -> tuple[str, list[tuple[str, dict]]]:
@@ -212,11 +219,23 @@ def _read_csv(data: bytes, filename: str) -> tuple[list[str], list[dict[str, str
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    if not reader.fieldnames:
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise ImportFormatError(f"{filename}, ligne 1 : en-tête CSV illisible ({exc}).") from None
+    if not fieldnames:
         raise ImportFormatError(f"{filename} : fichier CSV vide ou sans ligne d'en-tête.")
-    header = [(h or "").strip() for h in reader.fieldnames]
+    header = [(h or "").strip() for h in fieldnames]
     reader.fieldnames = header
-    return header, list(reader)
+    records: list[dict[str, str]] = []
+    while True:  # found by fuzzing: one over-long field (csv.Error) must not lose the other rows
+        try:
+            records.append(next(reader))
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            records.append({CSV_ERROR: f"ligne CSV illisible ({exc})"})
+    return header, records
 
 
 def _sirene_row(line: int, rec: dict[str, str]) -> Row:
@@ -364,12 +383,18 @@ def read_rows(data: bytes, fmt: str, filename: str = "fichier") -> tuple[str, li
             raise ImportFormatError(
                 f"{filename} : colonne « siren » absente (en-tête SIRENE attendu)."
             )
-        return "sirene", [_sirene_row(i, rec) for i, rec in enumerate(records, 2)]
+        return "sirene", [_csv_row(_sirene_row, i, rec) for i, rec in enumerate(records, 2)]
     if "nom" not in [h.lower() for h in header]:
         raise ImportFormatError(
             f"{filename} : colonne « nom » absente ; colonnes reconnues : {', '.join(BUYER_COLUMNS)}."
         )
-    return "csv", [_buyer_row(i, rec) for i, rec in enumerate(records, 2)]
+    return "csv", [_csv_row(_buyer_row, i, rec) for i, rec in enumerate(records, 2)]
+
+
+def _csv_row(read: Any, line: int, rec: dict[str, str]) -> Row:
+    if CSV_ERROR in rec:
+        return Row(f"ligne {line}", error=rec[CSV_ERROR])
+    return read(line, rec)
 
 
 # ---------------------------------------------------------------- applying

@@ -115,7 +115,10 @@ class HiddenStateEmbedder:
         ]
         self._base = base
         # the Llama object owns the weights and the tokenizer; its own context stays tiny
-        self.llama = Llama(model_path=str(path), n_ctx=16, n_threads=n_threads, verbose=False)
+        try:
+            self.llama = Llama(model_path=str(path), n_ctx=16, n_threads=n_threads, verbose=False)
+        except ValueError as exc:  # a corrupt or truncated file, found loading lazily
+            raise ModelError(f"Fichier de modèle illisible ({path.name}) : {exc}") from exc
         model = self.llama._model.model
         self.n_embd = self.llama.n_embd()
         n_layer = llama_cpp.llama_model_n_layer(model)
@@ -271,7 +274,10 @@ class LocalModel:
         )
         if embedding:
             kwargs.update(embedding=True, n_batch=self.n_ctx, n_ubatch=self.n_ctx)
-        return Llama(**kwargs)
+        try:
+            return Llama(**kwargs)
+        except ValueError as exc:  # a corrupt or truncated file, found loading lazily
+            raise ModelError(f"Fichier de modèle illisible ({self.path.name}) : {exc}") from exc
 
     def generator(self):
         with self._load_lock:
@@ -336,6 +342,15 @@ class LocalModel:
             error = ModelError(f"Réponse du modèle non conforme au schéma JSON : {raw[:200]!r}")
             error.raw = raw  # type: ignore[attr-defined]  # the caller may salvage a cut answer
             raise error from exc
+
+
+def _pooled(embedding: list) -> list[float]:
+    """A server's embedding as one vector. llama.cpp's server answers one vector per token for
+    a model without a pooling layer (Gemma): their mean, as the local model computes."""
+    if embedding and isinstance(embedding[0], list):
+        size = len(embedding)
+        return [sum(column) / size for column in zip(*embedding, strict=True)]
+    return embedding
 
 
 class RemoteModel:

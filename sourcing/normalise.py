@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
 from datetime import date, datetime
@@ -124,6 +125,8 @@ def parse_amount(value: object) -> tuple[float | None, str | None]:
             number = float(text)
         except ValueError:
             return None, f"montant illisible : {value!r}"
+    if not math.isfinite(number):  # found by fuzzing: "NaN", "1e400", JSON NaN/Infinity
+        return None, f"montant illisible : {value!r}"
     if number < 0:
         return None, f"montant négatif : {value!r}"
     if number in (0.0, 1.0):

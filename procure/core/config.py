@@ -27,6 +27,7 @@ SETTINGS: dict[str, str] = {
     "LOGIN_MAX_FAILURES": "Échecs de connexion tolérés sur un compte avant un blocage temporaire ; défaut 5",
     "LOGIN_MAX_FAILURES_ADDR": "Échecs de connexion tolérés depuis une même adresse avant un blocage temporaire ; défaut 20",
     "LOGIN_LOCK_SECONDS": "Durée du premier blocage, en secondes, doublée à chaque récidive (au plus une heure) ; défaut 60",
+    "MODEL_TIMEOUT": "Attente maximale d'une réponse du serveur de modèle, en secondes ; défaut 30",
 }
 
 
@@ -54,6 +55,7 @@ def load_settings(overrides: dict | None = None) -> dict:
         "MODEL_URL": _env("MODEL_URL"),
         "MODEL_NAME": _env("MODEL_NAME"),
         "MODEL_THREADS": int(_env("MODEL_THREADS") or 0) or None,
+        "MODEL_TIMEOUT": float(_env("MODEL_TIMEOUT") or 30),
         "REDIS_URL": _env("REDIS_URL"),
         "MAX_UPLOAD_MB": int(_env("MAX_UPLOAD_MB") or 50),
         "JOBS_INPROCESS": (_env("JOBS_INPROCESS") or "1") not in ("0", "false", "no"),

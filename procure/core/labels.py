@@ -10,6 +10,7 @@ STATUS_LABELS = {
     "running": "en cours",
     "done": "terminée",
     "failed": "échouée",
+    "interrupted": "interrompue",
     "error": "erreur",
     "warning": "avertissement",
     "info": "information",

@@ -63,8 +63,10 @@ class ModelProvider:
         name: str | None,
         instance_path: str,
         threads: int | None = None,
+        timeout: float = 30.0,
     ):
         self.path, self.url, self.name = path, url, name
+        self.timeout = timeout
         self.models_dir = Path(instance_path) / "models"
         self.threads = threads
         self._model: GuardedModel | None = None
@@ -79,6 +81,7 @@ class ModelProvider:
             name=config.get("MODEL_NAME"),
             instance_path=config["INSTANCE_PATH"],
             threads=config.get("MODEL_THREADS"),
+            timeout=float(config.get("MODEL_TIMEOUT") or 30),
         )
 
     def get(self) -> GuardedModel:
@@ -87,7 +90,9 @@ class ModelProvider:
             if self._model is None:
                 try:
                     if self.url:
-                        model: LocalModel | RemoteModel = RemoteModel(self.url, self.name)
+                        model: LocalModel | RemoteModel = RemoteModel(
+                            self.url, self.name, timeout=self.timeout
+                        )
                     else:
                         path = (
                             Path(self.path)

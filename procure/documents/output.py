@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
 from pathlib import Path
+
+from procure.core.errors import DomainError
+
+# The errors of a full disk, a file-size limit or a quota, in French (found by the fault tests:
+# they surfaced as a traceback).
+FULL = {
+    errno.ENOSPC: "le disque est plein",
+    errno.EFBIG: "fichier trop gros pour la limite du système",
+    errno.EDQUOT: "quota disque dépassé",
+}
 
 
 def _sha256(path: Path) -> str:
@@ -26,6 +37,15 @@ def _atomic_write(path: str | os.PathLike, write) -> str:
         write(tmp)
         digest = _sha256(Path(tmp))
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if exc.errno in FULL:
+            raise DomainError(
+                f"Écriture de {target.name} impossible : {FULL[exc.errno]}. Rien n'a été "
+                "enregistré ; libérez de la place puis recommencez.",
+                status=507,
+            ) from exc
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

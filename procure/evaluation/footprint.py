@@ -229,6 +229,10 @@ def parse_declaration(text: str, filename: str = "déclaration") -> dict[str, An
             raise ValidationError(
                 f"{filename}, ligne {exc.lineno} : JSON invalide ({exc.msg})."
             ) from exc
+        except RecursionError:  # found by fuzzing: '{"a": [[[[...' nested too deep
+            raise ValidationError(
+                f"{filename} : JSON invalide (imbrication trop profonde)."
+            ) from None
         return validate_declaration(data)
     lines = stripped.splitlines()
     if len(lines) > MAX_DECLARATION_ROWS:
@@ -243,8 +247,11 @@ def parse_declaration(text: str, filename: str = "déclaration") -> dict[str, An
             fields={"file": f"ligne {long_line} : trop longue"},
         )
     data: dict[str, Any] = {}
-    reader = csv.reader(io.StringIO(stripped), delimiter=_delimiter(lines[0]))
-    for lineno, row in enumerate(reader, start=1):
+    try:
+        rows = list(csv.reader(io.StringIO(stripped), delimiter=_delimiter(lines[0])))
+    except csv.Error as exc:  # found by fuzzing: a field over the csv module's size limit
+        raise ValidationError(f"{filename} : CSV illisible ({exc}).") from None
+    for lineno, row in enumerate(rows, start=1):
         if not row or not row[0].strip() or row[0].strip().lower() in ("champ", "field"):
             continue
         name = row[0].strip()

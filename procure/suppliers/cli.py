@@ -203,7 +203,7 @@ def sourcing() -> None:
 @domain_errors
 def search(need, cpv, departement, size, certifications, limit, judge, as_json, as_email):
     resources = common.resources()
-    model = resources.model.get()
+    model = svc.available_model(resources.model)
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "sourcing", "admin")
         record = svc.search(
@@ -220,6 +220,8 @@ def search(need, cpv, departement, size, certifications, limit, judge, as_json, 
             judge=judge,
         )
         data = svc.search_json(record)
+    if data["notice"]:
+        click.echo(data["notice"], err=True)
     if as_json:
         echo_json(data)
         return

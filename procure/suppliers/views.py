@@ -60,7 +60,7 @@ def search():
         record = svc.search(
             session=db_session(),
             actor=current_actor(),
-            model=current_app.extensions["procure.model"].get(),
+            model=svc.available_model(current_app.extensions["procure.model"]),
             uri=current_app.config["LANCEDB_URI"],
             need=form.get("need", ""),
             cpv=form.get("cpv", "").strip(),

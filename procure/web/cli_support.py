@@ -107,6 +107,18 @@ def domain_errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except DomainError as exc:
             fail(exc.message, exc.fields)
+        except Exception as exc:
+            from procure.core.jobs import disk_full_message
+
+            message = disk_full_message(exc)  # a full disk is the operator's to fix, in French
+            if not message:
+                raise
+            fail(
+                message.replace(
+                    "la tâche n'a rien écrit, sa transaction",
+                    "la commande n'a rien écrit, sa transaction",
+                )
+            )
 
     return wrapped
 

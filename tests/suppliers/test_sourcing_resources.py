@@ -100,17 +100,20 @@ def test_model_server_down_gives_a_french_message_everywhere(runner, app, make_u
     down = other_app(app, MODEL_URL=DOWN_URL)
     try:
         client = logged_in_client(down, make_user, "sourcing")
-        # web search: 503 with the French message, nothing recorded
-        r = client.post("/sourcing/recherche", data={"need": "audit d'algorithmes"})
-        assert r.status_code == 503
-        assert UNAVAILABLE in soup(r).get_text()
+        # web search (issue 15): full-text results, with a visible notice, recorded as such
+        r = client.post(
+            "/sourcing/recherche", data={"need": "audit d'algorithmes"}, follow_redirects=True
+        )
+        assert r.status_code == 200
+        assert "Modèle indisponible" in soup(r).select_one(".model-notice").get_text()
         session.expire_all()
-        assert len(session.exec(select(SourcingSearch)).all()) == 1
+        searches = session.exec(select(SourcingSearch).order_by(SourcingSearch.id)).all()
+        assert len(searches) == 2 and "plein texte" in searches[-1].method["notice"]
         # the same for an htmx search
         r = client.post(
             "/sourcing/recherche", data={"need": "audit d'algorithmes"}, headers={"HX-Request": "1"}
         )
-        assert r.status_code == 503 and UNAVAILABLE in soup(r).get_text()
+        assert r.status_code == 200 and soup(r).select_one(".model-notice")
         # web judge and index: the job fails and its page shows the French message
         for url in (f"/sourcing/recherche/{search_id}/jugement", "/sourcing/index"):
             r = client.post(url, data={"k": "1", "rebuild": "1"})
@@ -118,13 +121,14 @@ def test_model_server_down_gives_a_french_message_everywhere(runner, app, make_u
             page = soup(client.get(r.headers["Location"]))
             assert page.select_one(".badge-failed")
             assert UNAVAILABLE in page.select_one("[role=alert]").get_text()
-        # CLI: the message on stderr, exit code 1, no traceback
+        # CLI: the search falls back and says so; the index needs the model: message, exit 1
         cli = down.test_cli_runner()
-        for args in (["sourcing", "search", "audit d'algorithmes"], ["index", "--rebuild"]):
-            r = cli.invoke(main, args)
-            assert r.exit_code == 1, r.output
-            assert UNAVAILABLE in r.output and "Traceback" not in r.output
-            assert r.exception is None or isinstance(r.exception, SystemExit)
+        r = cli.invoke(main, ["sourcing", "search", "audit d'algorithmes"])
+        assert r.exit_code == 0 and "Modèle indisponible" in r.output, r.output
+        r = cli.invoke(main, ["index", "--rebuild"])
+        assert r.exit_code == 1, r.output
+        assert UNAVAILABLE in r.output and "Traceback" not in r.output
+        assert r.exception is None or isinstance(r.exception, SystemExit)
     finally:
         down.extensions["procure.engine"].dispose()
 

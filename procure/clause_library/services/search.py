@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,7 +18,18 @@ from procure.clause_library.services.catalogue import stored_id
 from procure.clause_library.services.clause_spec import ClauseSpec
 from procure.clause_library.services.vocabulary import FAMILIES, PLACEHOLDER_RE
 
-_STEMMER = snowballstemmer.stemmer("french")
+# A snowball stemmer keeps its current word in the object: not thread-safe. Found by the load
+# test (IndexError inside stemWord under 20 users): one stemmer per thread.
+_LOCAL = threading.local()
+
+
+def _stemmer():
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        stemmer = _LOCAL.stemmer = snowballstemmer.stemmer("french")
+    return stemmer
+
+
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _STOP = (
     "a au aux avec ce ces dans de des du elle en et il ils la le les leur leurs lui ne ni nos notre "
@@ -34,7 +46,7 @@ def _unaccent(text: str) -> str:
 def terms(text: str) -> list[str]:
     """French stems without accents, stop words dropped: the search vocabulary."""
     words = [w for w in _WORD_RE.findall(text.lower()) if w not in STOP_WORDS]
-    return [_unaccent(stem) for stem in _STEMMER.stemWords(words)]
+    return [_unaccent(stem) for stem in _stemmer().stemWords(words)]
 
 
 def search_text(spec: ClauseSpec) -> str:

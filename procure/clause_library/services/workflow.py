@@ -8,6 +8,7 @@ from procure.clause_library.models import Clause, ClauseVersion
 from procure.clause_library.services.access import four_eyes, require_legal
 from procure.clause_library.services.catalogue import clause_of, get_version
 from procure.clause_library.services.history import record_version_event
+from procure.core import jobs
 from procure.core.audit import Actor
 from procure.core.errors import Conflict, ValidationError
 from procure.core.labels import STATUS_LABELS
@@ -54,6 +55,7 @@ def approve(*, session: Session, actor: Actor, version_id: int, comment: str = "
         content_hash=version.content_hash,
         comment=version.review_comment,
     )
+    jobs.fault_point("clause.approve.before_commit")  # a test hook (issue 15), else a no-op
     session.commit()
     return version
 

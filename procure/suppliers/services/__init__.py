@@ -8,7 +8,7 @@ This package is the room's public facade; each concern lives in its own module.
 from .imports import FORMAT_LABELS, import_data, propose_merges, save_upload, submit_import
 from .index import submit_index, sync_index
 from .merges import decide_merge, merge_proposals, merges_page
-from .model import SourcingModel, model_info
+from .model import SourcingModel, available_model, model_info
 from .overview import overview
 from .pending import pending_work
 from .search import (
@@ -60,6 +60,7 @@ __all__ = [
     "merge_proposals",
     "merges_page",
     "model_info",
+    "available_model",
     "overview",
     "pending_work",
     "propose_merges",

@@ -52,6 +52,7 @@ def import_data(
         progress(0, len(rows), f"{len(rows)} lignes lues, enregistrement en cours")
     report = apply_rows(session, rows, source=source, filename=filename)
     proposals = propose_merges(session, report.supplier_ids)
+    jobs.fault_point("sourcing.import.before_commit")
     result = report.as_dict()
     result["merge_proposals"] = proposals
     audit.record(
@@ -107,19 +108,25 @@ def _import_job(
     *, session: Session, params: dict, progress: Progress, actor: Actor, resources: Resources
 ) -> dict:
     path = Path(params["path"])
+    if not path.exists():
+        raise ValidationError(f"Fichier d'import absent : {path.name} ; envoyez-le de nouveau.")
     try:
-        data = path.read_bytes()
-    finally:
-        if params.get("delete_after"):
+        result = import_data(
+            session=session,
+            actor=actor,
+            data=path.read_bytes(),
+            fmt=params["format"],
+            filename=params.get("filename") or path.name,
+            progress=progress,
+        )
+    except ValidationError:
+        if params.get("delete_after"):  # a refused file: no rerun would change the outcome
             path.unlink(missing_ok=True)
-    return import_data(
-        session=session,
-        actor=actor,
-        data=data,
-        fmt=params["format"],
-        filename=params.get("filename") or path.name,
-        progress=progress,
-    )
+        raise
+    # Deleted only once imported: a job killed or interrupted before keeps its file, for a rerun.
+    if params.get("delete_after"):
+        path.unlink(missing_ok=True)
+    return result
 
 
 def save_upload(*, upload_dir: str, filename: str, data: bytes) -> str:

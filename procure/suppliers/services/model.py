@@ -38,6 +38,16 @@ def app_model(resources: Resources) -> SourcingModel:
     return model
 
 
+def available_model(provider: Any) -> SourcingModel | None:
+    """The app's model, or None when it cannot be loaded (missing or corrupt file, server
+    down): the search then runs on the full-text index alone and says so."""
+    try:
+        model: SourcingModel = provider.get()
+    except ModelUnavailable:
+        return None
+    return model
+
+
 def lancedb_uri(resources: Resources) -> str:
     """Where the app keeps the supplier index."""
     return str(resources.settings["LANCEDB_URI"])

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from procure.core import audit, jobs
 from procure.core.audit import Actor
-from procure.core.errors import Conflict, NotFound, ValidationError
+from procure.core.errors import Conflict, ModelUnavailable, NotFound, ValidationError
 from procure.core.formatting import (
     NumberError,
     format_date,
@@ -39,11 +39,18 @@ def parse_count(value: int | str | None, *, default: int, field: str, errors: di
     return default if number is None else int(number)
 
 
+FALLBACK_NOTICE = (
+    "Modèle indisponible ({why}) : résultats de la recherche plein texte seule, sans la "
+    "similarité sémantique ni le jugement du modèle."
+)
+NO_MODEL = {"name": "aucun (plein texte seul)", "file_hash": ""}
+
+
 def search(
     *,
     session: Session,
     actor: Actor,
-    model: SourcingModel,
+    model: SourcingModel | None,
     uri: str,
     need: str,
     cpv: str = "",
@@ -84,9 +91,20 @@ def search(
         certifications=certifications or [],
         limit=count,
     )
-    out = lsearch.search(
-        table, q, embed=model.embed, weights=weights, semantic=lindex.open_semantic(uri)
-    )
+    notice = "" if model is not None else FALLBACK_NOTICE.format(why="modèle non chargé")
+    semantic = lindex.open_semantic(uri)
+    try:
+        out = lsearch.search(
+            table,
+            q,
+            embed=model.embed if model is not None else None,
+            weights=weights,
+            semantic=semantic,
+        )
+    except ModelUnavailable as exc:  # down, slow or corrupt: full-text only, said on the page
+        cause = str(exc.__cause__ or "").strip().rstrip(".")
+        notice = FALLBACK_NOTICE.format(why=cause[:200] or "il ne répond pas")
+        out = lsearch.search(table, q, embed=None, weights=weights, semantic=semantic)
     results = out["results"]
     _add_evidence(session, results, out["cpv_classes"])
     record = SourcingSearch(
@@ -111,15 +129,16 @@ def search(
                 {"supplier_id": r["supplier_id"], "siren": r["siren"], "name": r["name"]}
                 for r in out["public_bodies"]
             ],
-        },
-        model=model_info(model),
+        }
+        | ({"notice": notice} if notice else {}),
+        model=model_info(model) if model is not None and not notice else NO_MODEL,
         cpv_classes=out["cpv_classes"],
         results=results,
         created_by=actor.user_id,
     )
     session.add(record)
     session.flush()
-    if top:
+    if top and model is not None and not notice:
         _judge_top(session, record, model, top)
     audit.record(
         session,
@@ -338,6 +357,7 @@ def search_json(record: SourcingSearch) -> dict[str, Any]:
         "no_match": bool((record.method or {}).get("no_match", False)),
         "no_match_threshold": (record.method or {}).get("no_match_threshold"),
         "public_bodies": (record.method or {}).get("public_bodies", []),
+        "notice": (record.method or {}).get("notice", ""),
         "results": [
             {
                 "siren": r["siren"],

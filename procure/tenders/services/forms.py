@@ -147,7 +147,10 @@ def parse_sub_criteria(raw: Any, i: int, errors: dict) -> list[dict]:
 def parse_criteria(raw: list[dict], errors: dict, *, unweighted_ok: bool = False) -> list[dict]:
     """Award criteria rows (empty rows ignored) -> [{name, kind, weight, method, max_score, sub_criteria}]."""
     out: list[dict] = []
-    for i, row in enumerate(raw or [], start=1):
+    if not isinstance(raw, list | tuple):  # found by fuzzing: "award_criteria": true crashed
+        errors["criteria"] = "Critères d'attribution : une liste de critères est attendue."
+        return out
+    for i, row in enumerate(raw, start=1):
         if not isinstance(row, dict):
             errors[f"criteria-{i}"] = f"Critère {i} : objet attendu."
             continue

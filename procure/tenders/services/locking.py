@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from procure.core import audit
@@ -47,8 +48,30 @@ def check_lock(session: Session, tender: Tender, lock_version: Any) -> None:
 
 
 def touch(session: Session, actor: Actor, tender: Tender, action: str, details: dict) -> None:
-    tender.lock_version += 1
-    tender.updated_at = utcnow()
+    """Bump the version with a compare-and-set in the database, then record the event.
+
+    `check_lock` compares the form's version with the row read earlier; two saves of the same
+    version can both pass it when they run at once (found by the load test: the second one
+    overwrote the first). The UPDATE ... WHERE lock_version = <version read> lets only one of
+    them through; the other is rolled back and refused like any stale save.
+    """
+    expected = tender.lock_version
+    now = utcnow()
+    bumped = session.execute(
+        update(Tender)
+        .where(col(Tender.id) == tender.id, col(Tender.lock_version) == expected)
+        .values(lock_version=expected + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        session.refresh(tender)
+        check_lock(session, tender, expected)  # raises the Conflict with what changed
+        raise Conflict(
+            f"Le marché {tender.reference} a été modifié par ailleurs : rechargez la page."
+        )
+    tender.lock_version = expected + 1
+    tender.updated_at = now
     session.add(tender)
     audit.record(
         session,
