@@ -205,7 +205,9 @@ def test_disk_full_during_import(demo, tmp_path):
     big = write_big_decp(tmp_path / "decp-3000.json")
     suppliers = len(_rows(target, "supplier"))
     contracts = len(_rows(target, "supplier_contract"))
-    limit = (target / "procure.db").stat().st_size + 64_000
+    # SQLite (WAL) writes a transaction to procure.db-wal first: cap that file's growth.
+    wal = target / "procure.db-wal"
+    limit = (wal.stat().st_size if wal.exists() else 0) + 64_000
     out = _run_limited(env, limit, "suppliers", "import", str(big), "--format", "decp")
     assert out.returncode == 1, out.stdout + out.stderr
     assert "Disque plein" in out.stderr and "Traceback" not in out.stderr
@@ -216,7 +218,6 @@ def test_disk_full_during_import(demo, tmp_path):
     again = procure("suppliers", "import", str(big), "--format", "decp", "--json", env=env)
     assert again.returncode == 0, again.stderr  # room again: the same file imports
     assert len(_rows(target, "supplier_contract")) > contracts
-    wal = target / "procure.db-wal"
     tiny = max(wal.stat().st_size if wal.exists() else 0, 1)  # no room for one more page
     out = _run_limited(env, tiny, "suppliers", "import", str(big), "--format", "decp")
     assert out.returncode == 1 and "Erreur : Disque plein" in out.stderr, out.stderr
@@ -291,7 +292,7 @@ def test_kill_during_clause_approval(demo, tmp_path):
         return status, events
 
     _status, approvals_before = state()
-    args = ["clauses", "approve", key, "--version", str(number), *legal2]
+    args = ["clauses", "approve", key, "--version", str(number), *legal2, "--confirm-as"]
     proc = subprocess.Popen([PROCURE, *args], env=fault, stdout=subprocess.DEVNULL)
     try:
         wait_for_file(signal_file, proc)

@@ -168,8 +168,13 @@ def test_gibberish_need_has_no_match_on_page_and_in_json(runner, client, login):
     assert "Proximité sémantique" in page or "Pertinence du texte" in page
 
 
-def test_model_warm_up_reports_loading_then_ready(app):
-    provider = app.extensions["procure.model"]
+def test_model_warm_up_reports_loading_then_ready(model_provider):
+    from procure.core.model_provider import ModelProvider
+
+    # A provider of its own: the session's shared one may already be warm from another test.
+    provider = ModelProvider(
+        path=None, url=None, name=None, instance_path=str(model_provider.models_dir.parent)
+    )
     assert provider.state == "idle"
     thread = provider.warm()
     assert provider.state in ("loading", "ready")
