@@ -541,14 +541,7 @@ def _create_new_suppliers(state: _State, valid: list[Row], kind: str, filename: 
             known = state.by_siren if w.siren else state.by_name
             if key in known:
                 continue
-            supplier = Supplier(
-                siren=w.siren or None,
-                siret=w.siret,
-                name=w.name,
-                normalized_name=normalise_name(w.name),
-                sources=[kind],
-                source_ref=filename[:300],
-            )
+            supplier = _new_supplier(w, kind, filename)
             known[key] = supplier
             new.append(supplier)
     if not new:
@@ -561,6 +554,17 @@ def _create_new_suppliers(state: _State, valid: list[Row], kind: str, filename: 
     return {s.id for s in new if s.id is not None}
 
 
+def _new_supplier(w: Winner, kind: str, filename: str) -> Supplier:
+    return Supplier(
+        siren=w.siren or None,
+        siret=w.siret,
+        name=w.name,
+        normalized_name=normalise_name(w.name),
+        sources=[kind],
+        source_ref=filename[:300],
+    )
+
+
 def _supplier_for(state: _State, w: Winner, kind: str, filename: str) -> tuple[Supplier, bool]:
     supplier = state.by_siren.get(w.siren) if w.siren else state.by_name.get(normalise_name(w.name))
     if supplier is not None:
@@ -569,14 +573,7 @@ def _supplier_for(state: _State, w: Winner, kind: str, filename: str) -> tuple[S
             if target is not None:
                 supplier = target
         return supplier, False
-    supplier = Supplier(
-        siren=w.siren or None,
-        siret=w.siret,
-        name=w.name,
-        normalized_name=normalise_name(w.name),
-        sources=[kind],
-        source_ref=filename[:300],
-    )
+    supplier = _new_supplier(w, kind, filename)
     state.session.add(supplier)
     state.session.flush()
     if w.siren:

@@ -158,3 +158,17 @@ def client_for(app, user, password="motdepasse-test") -> CsrfClient:
     assert r.status_code == 303
     c.csrf_token = None
     return c
+
+
+def pin_value(session, tender: Tender, clause_key: str, **values) -> None:
+    """Set values on a pinned clause directly, as an older, laxer clause version would have."""
+    from procure.tenders import services as tenders
+
+    link = next(
+        r.link
+        for r in tenders.tender_clauses(session=session, tender=tender)
+        if r.clause.key == clause_key
+    )
+    link.values = {**link.values, **values}
+    session.add(link)
+    session.commit()

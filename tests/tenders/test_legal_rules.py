@@ -13,7 +13,7 @@ from procure.core.errors import ValidationError
 from procure.tenders import legal
 from procure.tenders import services as svc
 from procure.tenders.models import Tender
-from tests.factories import CRITERIA, actor_of, load_library, tender_data
+from tests.factories import CRITERIA, actor_of, load_library, pin_value, tender_data
 
 # Clauses that satisfy every subject the check may require, so a rule under test stands alone.
 ALL_SUBJECTS = [
@@ -233,9 +233,7 @@ def test_logs_kept_at_least_six_months(session, buyer):
         )
     assert "duree_conservation_jours" in refused.value.fields
     # ...and the check still catches a value pinned from an older, laxer version of it.
-    row.link.values = {**row.link.values, "duree_conservation_jours": 90}
-    session.add(row.link)
-    session.commit()
+    pin_value(session, tender, "auditabilite.journalisation", duree_conservation_jours=90)
     finding = next(
         f for f in svc.check(session=session, tender=tender) if f.code == "JOURNAUX-DUREE"
     )
@@ -319,14 +317,7 @@ def test_health_data_requires_hds(session, buyer):
 
 def test_france_only_hosting_needs_a_public_security_reason(session, buyer):
     def france_only(tender):
-        link = next(
-            r.link
-            for r in svc.tender_clauses(session=session, tender=tender)
-            if r.clause.key == "donnees.hebergement-secnumcloud"
-        )
-        link.values = {**link.values, "pays_hebergement": ["France"]}
-        session.add(link)
-        session.commit()
+        pin_value(session, tender, "donnees.hebergement-secnumcloud", pays_hebergement=["France"])
         return tender
 
     # The SecNumCloud clause defaults to the EU: no warning until the buyer narrows it to France.

@@ -10,7 +10,14 @@ from procure.core.models import AuditEvent
 from procure.tenders import services as svc
 from procure.tenders.models import Tender, TenderClause, TenderDocument
 from tests.conftest import soup
-from tests.factories import CRITERIA, actor_of, load_library, new_version, tender_data
+from tests.factories import (
+    CRITERIA,
+    actor_of,
+    load_library,
+    new_version,
+    pin_value,
+    tender_data,
+)
 
 FORM = {
     "title": "Assistant <b>juridique</b> {{ x }}",
@@ -357,14 +364,7 @@ def test_profile_and_sub_criteria_round_trip_through_the_form(client, login, ses
     # The findings show their legal basis; the rules page too, with the EU thresholds.
     page = soup(client.get(f"/tenders/{tender.id}"))
     # (Narrowing the SecNumCloud hosting to France alone gives a warning citing 2018/1807.)
-    link = next(
-        r.link
-        for r in svc.tender_clauses(session=session, tender=tender)
-        if r.clause.key == "donnees.hebergement-secnumcloud"
-    )
-    link.values = {**link.values, "pays_hebergement": ["France"]}
-    session.add(link)
-    session.commit()
+    pin_value(session, tender, "donnees.hebergement-secnumcloud", pays_hebergement=["France"])
     page = soup(client.get(f"/tenders/{tender.id}"))
     basis = page.select_one("#findings tr[data-code=HEBERGEMENT-FRANCE] td.basis")
     assert basis is not None and "2018/1807" in basis.get_text()
