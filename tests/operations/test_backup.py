@@ -214,7 +214,11 @@ def test_disk_full_during_import(demo, tmp_path):
     assert len(_rows(target, "supplier")) == suppliers
     assert len(_rows(target, "supplier_contract")) == contracts
     jobs = json.loads(procure("jobs", "list", "--json", env=env).stdout)
-    assert jobs[0]["status"] == "failed" and "Disque plein" in jobs[0]["message"]
+    # Failed with the reason when there was room left to say so; otherwise found interrupted at
+    # the next start. Never left "running" or "done".
+    assert jobs[0]["status"] in ("failed", "interrupted"), jobs[0]
+    if jobs[0]["status"] == "failed":
+        assert "Disque plein" in jobs[0]["message"]
     again = procure("suppliers", "import", str(big), "--format", "decp", "--json", env=env)
     assert again.returncode == 0, again.stderr  # room again: the same file imports
     assert len(_rows(target, "supplier_contract")) > contracts
