@@ -35,6 +35,15 @@ METHODS: dict[str, str] = {
 }
 
 
+# The method's name in a table cell; METHODS (or criteria.method_text) gives the whole rule.
+METHOD_NAMES: dict[str, str] = {
+    "proportionnelle": "Proportionnelle",
+    "logarithmique": "Échelle logarithmique écrêtée",
+    "bareme": "Barème",
+    "seuils": "Par seuils",
+}
+
+
 # What a sub-criterion of the environmental criterion measures ("" = assessed by the evaluators).
 SUB_METRICS: dict[str, str] = {
     "kgco2e_per_year": "mesuré par les émissions annuelles de gaz à effet de serre de l'offre "

@@ -12,6 +12,7 @@ from procure.core.formatting import format_date, format_money, format_number
 from procure.tenders.models import Tender
 from procure.tenders.services.choices import (
     CRITERION_KINDS,
+    METHOD_NAMES,
     PIECES,
     PROCEDURES,
 )
@@ -88,7 +89,9 @@ def build_spec(
                         c["name"],
                         CRITERION_KINDS.get(c["kind"], c["kind"]),
                         weight_text(c),
-                        c.get("method", ""),
+                        "Par sous-critère (ci-dessous)"
+                        if c.get("sub_criteria")
+                        else METHOD_NAMES.get(c.get("method", ""), c.get("method", "")),
                     ]
                     for c in tender.award_criteria
                 ],
