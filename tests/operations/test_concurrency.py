@@ -136,10 +136,10 @@ def test_two_saves_of_the_same_clause_draft_cannot_both_win(engine, make_user):
     def _pause(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
         # The second save has read the draft and passed the check; hold its first write until the
         # first save has committed (before any write, so no lock is held on SQLite or PostgreSQL).
-        if threading.current_thread() in second_thread and not checked.is_set():
-            if statement.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE")):
-                checked.set()
-                assert first_done.wait(30)
+        writes = statement.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
+        if writes and threading.current_thread() in second_thread and not checked.is_set():
+            checked.set()
+            assert first_done.wait(30)
 
     def save(session: Session, who, words: str) -> None:
         clauses.update_draft(
