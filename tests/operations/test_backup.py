@@ -291,7 +291,7 @@ def test_kill_during_clause_approval(demo, tmp_path):
         return status, events
 
     _status, approvals_before = state()
-    args = ["clauses", "approve", key, "--version", str(number), *legal2]
+    args = ["clauses", "approve", key, "--version", str(number), *legal2, "--confirm-as"]
     proc = subprocess.Popen([PROCURE, *args], env=fault, stdout=subprocess.DEVNULL)
     try:
         wait_for_file(signal_file, proc)
