@@ -16,6 +16,21 @@ def _create_app():
     return create_app()
 
 
+def _recover_exports() -> None:
+    """Quarantine the export files left without their row by a killed process (issue 15)."""
+    from procure.tenders.services import recover_exports
+
+    moved = recover_exports(
+        current_app.extensions["procure.engine"], current_app.extensions["procure.documents"]
+    )
+    if moved:
+        click.echo(
+            f"{len(moved)} fichier(s) d'export sans ligne (arrêt brutal pendant un export) "
+            "mis en quarantaine : " + ", ".join(moved),
+            err=True,
+        )
+
+
 @click.group(
     cls=FlaskGroup,
     create_app=_create_app,
@@ -60,6 +75,7 @@ def serve(host: str, port: int, threads: int) -> None:
     from procure.web.serving import serve as serve_app
 
     app = current_app._get_current_object()
+    _recover_exports()
     app.extensions["procure.model"].warm()  # no cold start: the first search is not slower
     serve_app(app, host=host, port=port, threads=threads, echo=click.echo)
 
@@ -72,6 +88,7 @@ def worker(workers: int) -> None:
     from procure.core.jobs import recover_interrupted
 
     recover_interrupted(current_app.extensions["procure.engine"])
+    _recover_exports()
     current_app.extensions["procure.jobs"].run_consumer(workers)
 
 
@@ -120,6 +137,7 @@ def jobs_list(limit: int, as_json: bool) -> None:
     from procure.core.labels import STATUS_LABELS
 
     jobs.recover_interrupted(common.engine())
+    _recover_exports()
     with common.cli_session() as session:
         rows = [jobs.job_summary(j) for j in jobs.recent_jobs(session=session, limit=limit)]
     if as_json:
@@ -138,6 +156,7 @@ def jobs_rerun(job_id: int, as_email: str | None) -> None:
     from procure.core import jobs
 
     jobs.recover_interrupted(common.engine())
+    _recover_exports()
     with common.cli_session() as session:
         actor = common.resolve_actor(session, as_email)
         job = jobs.rerun_job(session=session, queue=None, actor=actor, job_id=job_id)

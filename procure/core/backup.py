@@ -384,3 +384,15 @@ def _drop_all(engine: Engine) -> None:
     with engine.begin() as conn:
         SQLModel.metadata.drop_all(conn)
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        if engine.dialect.name == "postgresql":
+            # The trigger functions of the migrations outlive their tables; the dump creates them
+            # again and pg_restore stops on "already exists" (found by the PostgreSQL test).
+            found = conn.execute(
+                text(
+                    "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                    "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    "WHERE n.nspname = current_schema() AND p.prorettype = 'trigger'::regtype"
+                )
+            ).scalars()
+            for function in list(found):
+                conn.execute(text(f"DROP FUNCTION IF EXISTS {function}"))

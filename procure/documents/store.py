@@ -3,11 +3,20 @@
 Every exported file (tender pieces, analysis reports, sourcing reports) is written under the
 instance's export folder by this store, in a folder of its record (`tenders/<id>/`,
 `shortlists/<id>/`), so that a document row and its file are always found the same way.
+
+A kill -9 between writing an export's file and committing its row would leave a file that no row
+names. Writers hold the store's lock (shared) from the file's write to the row's commit
+(`writing`); recovery takes it exclusively (`exclusive`), so every unrecorded file it finds is
+from a writer that died, and moves it to `quarantaine/` (`quarantine`), never one in flight.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,6 +61,53 @@ class DocumentStore:
                 "enregistrée)."
             )
         return path
+
+    @contextmanager
+    def _locked(self, mode: int) -> Iterator[bool]:
+        # flock on the folder itself: no lock file that would make an empty instance look used.
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            try:
+                fcntl.flock(fd, mode)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)  # releases the lock; a killed process releases it too
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold this from writing an export's file until its row is committed (or removed)."""
+        with self._locked(fcntl.LOCK_SH):
+            yield
+
+    @contextmanager
+    def exclusive(self) -> Iterator[bool]:
+        """True when no export is being written (the lock is then held); False otherwise."""
+        with self._locked(fcntl.LOCK_EX | fcntl.LOCK_NB) as held:
+            yield held
+
+    def files(self, kind: str) -> list[tuple[int, Path]]:
+        """Every stored file of a kind (partial `.part` files included), with its record id."""
+        base = self.root / kind
+        if not base.is_dir():
+            return []
+        return [
+            (int(folder.name), path)
+            for folder in sorted(base.iterdir())
+            if folder.is_dir() and folder.name.isdigit()
+            for path in sorted(folder.iterdir())
+            if path.is_file()
+        ]
+
+    def quarantine(self, kind: str, record_id: int, path: Path) -> Path:
+        """Move an unrecorded file to `quarantaine/<kind>/<id>/` (kept for an operator to look at)."""
+        dest = self.root / "quarantaine" / kind / str(int(record_id)) / path.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, dest)
+        return dest
 
     @staticmethod
     def mimetype(fmt: str) -> str:

@@ -103,3 +103,78 @@ def test_two_saves_of_the_same_version_cannot_both_win(engine, make_user):
         assert (saved.title, saved.lock_version) == ("Titre du premier", version + 1)
         updates = check.exec(select(AuditEvent).where(AuditEvent.action == "tender.update")).all()
         assert len(updates) == 1
+
+
+def test_two_saves_of_the_same_clause_draft_cannot_both_win(engine, make_user):
+    """Same race for a clause draft: both saves read version N and pass the check, then the first
+    commits; the second must get the usual 409 Conflict and the first's text must be kept."""
+    import pytest
+    from sqlalchemy import event
+    from sqlmodel import Session, select
+
+    from procure.clause_library import services as clauses
+    from procure.clause_library.models import ClauseVersion
+    from procure.core.audit import Actor
+    from procure.core.errors import Conflict
+    from procure.core.models import AuditEvent
+    from tests.factories import load_library
+
+    key = "reversibilite.plan-de-reversibilite"
+    first_jurist, second_jurist = make_user("legal"), make_user("legal")
+    with Session(engine, expire_on_commit=False) as setup:
+        approved = load_library(setup, {key})[key]
+        data = clauses.form_of(*clauses.get_version_by_number(session=setup, key=key, number=1))
+        draft = clauses.new_draft_from(
+            session=setup, actor=Actor.of(first_jurist, "test"), version_id=approved.id, data=data
+        )
+    version = draft.lock_version
+    second_thread: list[threading.Thread] = []
+    checked, first_done = threading.Event(), threading.Event()
+    outcome: list[BaseException | None] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _pause(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        # The second save has read the draft and passed the check; hold its first write until the
+        # first save has committed (before any write, so no lock is held on SQLite or PostgreSQL).
+        writes = statement.lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
+        if writes and threading.current_thread() in second_thread and not checked.is_set():
+            checked.set()
+            assert first_done.wait(30)
+
+    def save(session: Session, who, words: str) -> None:
+        clauses.update_draft(
+            session=session, actor=Actor.of(who, "test"), version_id=draft.id,
+            lock_version=version, data={**data, "body": data["body"] + " " + words},
+        )  # fmt: skip
+
+    def second_save() -> None:
+        with Session(engine, expire_on_commit=False) as second:
+            try:
+                save(second, second_jurist, "Texte du second.")
+                outcome.append(None)
+            except BaseException as exc:  # noqa: BLE001 - examined below
+                outcome.append(exc)
+
+    try:
+        thread = threading.Thread(target=second_save)
+        second_thread.append(thread)
+        thread.start()
+        assert checked.wait(30)
+        with Session(engine, expire_on_commit=False) as first:
+            save(first, first_jurist, "Texte du premier.")
+        first_done.set()
+        thread.join(timeout=60)
+    finally:
+        first_done.set()
+        event.remove(engine, "before_cursor_execute", _pause)
+    [error] = outcome
+    with pytest.raises(Conflict, match="a enregistré ce brouillon pendant que vous le modifiiez"):
+        if error is not None:
+            raise error
+    assert error.changes["lock_version"] == version + 1
+    with Session(engine) as check:
+        saved = check.get(ClauseVersion, draft.id)
+        assert saved.body.endswith("Texte du premier.") and "du second" not in saved.body
+        assert (saved.lock_version, saved.updated_by_id) == (version + 1, first_jurist.id)
+        updates = check.exec(select(AuditEvent).where(AuditEvent.action == "clause.update")).all()
+        assert len(updates) == 1

@@ -100,6 +100,7 @@ def _web_checks(app, make_login) -> str:
     app.test_client_class = CsrfClient
     client = app.test_client()
     make_login(client)
+    client.csrf_token = None  # the login starts a new session: fetch this session's token
     assert client.get("/healthz").status_code == 200
     assert client.get("/clauses/").status_code == 200
     resp = client.post("/sourcing/recherche", data={"need": NEED}, headers={"HX-Request": "true"})
@@ -111,10 +112,8 @@ def _web_checks(app, make_login) -> str:
 def make_login(make_user):
     def do(client) -> None:
         user = make_user("sourcing", "legal", password="motdepasse-test")
-        client.csrf_token = None
         resp = client.post("/login", data={"email": user.email, "password": "motdepasse-test"})
         assert resp.status_code in (302, 303)
-        client.csrf_token = None  # the session changed at login: take a fresh token
 
     return do
 

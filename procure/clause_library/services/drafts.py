@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from procure.clause_library.models import Clause, ClauseVersion
@@ -115,34 +116,38 @@ def update_draft(
     require_legal(actor, "modifier une clause")
     version = get_version(session=session, version_id=version_id)
     clause = clause_of(session=session, version=version)
-    if version.status != "draft":
-        raise Conflict(
-            f"La version {version.number} est {STATUS_LABELS[version.status]} : elle ne peut plus "
-            "être modifiée. Créez une nouvelle version."
-        )
+    _check_still_draft(version)
     spec = spec_from_form({**data, "family": clause.family, "name": clause.key.split(".", 1)[1]})
     if int(lock_version) != version.lock_version:
-        current = spec_of(clause, version).to_front_matter_text()
-        who = session.get(User, version.updated_by_id) if version.updated_by_id else None
-        raise Conflict(
-            f"{who.display_name if who else 'Quelqu’un'} a enregistré ce brouillon pendant que vous le "
-            "modifiiez. Votre texte est conservé ci-dessous : reportez-y ses changements, puis enregistrez.",
-            changes={
-                "diff": word_diff(base_text or spec.to_front_matter_text(), current),
-                "by": who.display_name if who else "",
-                "lock_version": version.lock_version,
-            },
-        )
+        _refuse_stale(session, clause, version, spec, base_text)
     if spec.content_hash() == version.content_hash and change_note in (None, version.change_note):
         return version
+    # Compare-and-set, as for tenders (procure/tenders/services/locking.py): two saves of the same
+    # version can both pass the check above when they run at once; only one UPDATE matches.
+    expected, now = version.lock_version, utcnow()
+    bumped = session.execute(
+        update(ClauseVersion)
+        .where(
+            col(ClauseVersion.id) == version.id,
+            col(ClauseVersion.lock_version) == expected,
+            col(ClauseVersion.status) == "draft",
+        )
+        .values(lock_version=expected + 1, updated_by_id=actor.user_id, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        session.refresh(version)
+        _check_still_draft(version)
+        _refuse_stale(session, clause, version, spec, base_text)
     for name in CONTENT_FIELDS:
         setattr(version, name, getattr(spec, name))
     version.content_hash = spec.content_hash()
     version.search_terms = search_text(spec)
     if change_note is not None:
         version.change_note = change_note[:1000]
-    version.lock_version += 1
-    version.updated_by_id, version.updated_at = actor.user_id, utcnow()
+    version.lock_version = expected + 1
+    version.updated_by_id, version.updated_at = actor.user_id, now
     session.add(version)
     record_version_event(
         session,
@@ -155,3 +160,28 @@ def update_draft(
     )
     session.commit()
     return version
+
+
+def _check_still_draft(version: ClauseVersion) -> None:
+    if version.status != "draft":
+        raise Conflict(
+            f"La version {version.number} est {STATUS_LABELS[version.status]} : elle ne peut plus "
+            "être modifiée. Créez une nouvelle version."
+        )
+
+
+def _refuse_stale(
+    session: Session, clause: Clause, version: ClauseVersion, spec: ClauseSpec, base_text: str
+) -> None:
+    """Refuse a save based on an older version, showing what the other person changed."""
+    current = spec_of(clause, version).to_front_matter_text()
+    who = session.get(User, version.updated_by_id) if version.updated_by_id else None
+    raise Conflict(
+        f"{who.display_name if who else 'Quelqu’un'} a enregistré ce brouillon pendant que vous le "
+        "modifiiez. Votre texte est conservé ci-dessous : reportez-y ses changements, puis enregistrez.",
+        changes={
+            "diff": word_diff(base_text or spec.to_front_matter_text(), current),
+            "by": who.display_name if who else "",
+            "lock_version": version.lock_version,
+        },
+    )

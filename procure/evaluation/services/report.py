@@ -230,28 +230,34 @@ def export_report(
     spec = report_spec(session=session, actor=actor, tender_id=tender_id)
     tender = get_tender(session=session, tender_id=tender_id)
     path = store.new_path(STORE_KIND, tender_id, stem=f"{tender.reference}-RAO", fmt=fmt)
-    sha = (d.write_docx if fmt == "docx" else d.write_odt)(spec, path)
-    doc = TenderDocument(
-        tender_id=tender_id,
-        piece="RAO",
-        format=fmt,
-        filename=path.name,
-        sha256=sha,
-        manifest=[],
-        created_by=actor.user_id,
-        body_text=d.read_text(path)[:100_000],
-    )
-    session.add(doc)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "evaluation.report_export",
-        record_type="tender_document",
-        record_id=doc.id,
-        details={"tender": tender.reference, "format": fmt, "sha256": sha, "filename": path.name},
-    )
-    session.commit()
+    with store.writing():  # until the row is committed: recovery leaves this file alone
+        sha = (d.write_docx if fmt == "docx" else d.write_odt)(spec, path)
+        doc = TenderDocument(
+            tender_id=tender_id,
+            piece="RAO",
+            format=fmt,
+            filename=path.name,
+            sha256=sha,
+            manifest=[],
+            created_by=actor.user_id,
+            body_text=d.read_text(path)[:100_000],
+        )
+        session.add(doc)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "evaluation.report_export",
+            record_type="tender_document",
+            record_id=doc.id,
+            details={
+                "tender": tender.reference,
+                "format": fmt,
+                "sha256": sha,
+                "filename": path.name,
+            },
+        )
+        session.commit()
     return doc, path
 
 

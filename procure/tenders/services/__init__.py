@@ -60,7 +60,7 @@ from procure.tenders.services.criteria import (
     tender_values,
     weight_text,
 )
-from procure.tenders.services.export import export, get_document, list_documents
+from procure.tenders.services.export import export, get_document, list_documents, recover_exports
 from procure.tenders.services.forms import (
     form_to_data,
     parse_cpv,
@@ -136,6 +136,7 @@ __all__ = [
     "create_tender",
     "error_count",
     "export",
+    "recover_exports",
     "form_page",
     "form_to_data",
     "get_clause_row",

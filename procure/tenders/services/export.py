@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 import procure.documents as documents
-from procure.core import audit
+from procure.core import audit, jobs
 from procure.core.audit import Actor
+from procure.core.db import session_scope
 from procure.core.errors import NotFound, ValidationError
 from procure.documents.store import DocumentStore
 from procure.tenders.models import Tender, TenderDocument
@@ -61,42 +65,44 @@ def export(
     assert tender.id is not None  # read from the database
     path = store.new_path("tenders", tender.id, stem=f"{tender.reference}-{piece}", fmt=fmt)
     writer = documents.write_docx if fmt == "docx" else documents.write_odt
-    try:
-        digest = writer(spec, path)
-        doc = TenderDocument(
-            tender_id=tender.id,
-            piece=piece,
-            format=fmt,
-            filename=path.name,
-            sha256=digest,
-            manifest=manifest,
-            created_by=actor.user_id,
-            body_text=body_text,
-        )
-        session.add(doc)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "tender.export",
-            record_type="tender",
-            record_id=tender.id,
-            details={
-                "reference": tender.reference,
-                "piece": piece,
-                "format": fmt,
-                "sha256": digest,
-                "document_id": doc.id,
-                "clauses": [f"{m['key']}@{m['version']}" for m in manifest],
-                "warnings": [f.code for f in findings if f.severity == "warning"],
-                "lock_version": tender.lock_version,
-            },
-        )
-        session.commit()
-    except Exception:
-        session.rollback()
-        path.unlink(missing_ok=True)  # not recorded: leave no unrecorded export behind
-        raise
+    with store.writing():  # until the row is committed: recovery leaves this file alone
+        try:
+            digest = writer(spec, path)
+            doc = TenderDocument(
+                tender_id=tender.id,
+                piece=piece,
+                format=fmt,
+                filename=path.name,
+                sha256=digest,
+                manifest=manifest,
+                created_by=actor.user_id,
+                body_text=body_text,
+            )
+            session.add(doc)
+            session.flush()
+            audit.record(
+                session,
+                actor,
+                "tender.export",
+                record_type="tender",
+                record_id=tender.id,
+                details={
+                    "reference": tender.reference,
+                    "piece": piece,
+                    "format": fmt,
+                    "sha256": digest,
+                    "document_id": doc.id,
+                    "clauses": [f"{m['key']}@{m['version']}" for m in manifest],
+                    "warnings": [f.code for f in findings if f.severity == "warning"],
+                    "lock_version": tender.lock_version,
+                },
+            )
+            jobs.fault_point("tender.export.before_commit")  # a test hook (issue 15), else a no-op
+            session.commit()
+        except Exception:
+            session.rollback()
+            path.unlink(missing_ok=True)  # not recorded: leave no unrecorded export behind
+            raise
     return doc
 
 
@@ -127,3 +133,32 @@ def get_document(
     if doc is None or doc.tender_id != tender.id or doc.piece in EVALUATION_PIECES:
         raise NotFound("Document introuvable.")
     return doc
+
+
+def recover_exports(engine: Engine, store: DocumentStore) -> list[str]:
+    """Move the export files that no document row names (their writer was killed between the
+    file and the commit) to the store's quarantine folder, each with a `document.quarantined`
+    audit event; returns their new paths. Does nothing while an export is being written.
+    Called when a server or worker starts and when jobs are listed."""
+    moved: list[tuple[int, str, Path]] = []
+    with store.exclusive() as idle:
+        if not idle:
+            return []
+        with session_scope(engine) as session:  # reads only while the lock is held
+            recorded = set(session.exec(select(TenderDocument.tender_id, TenderDocument.filename)))
+        for tender_id, path in store.files("tenders"):
+            if (tender_id, path.name) not in recorded:
+                moved.append((tender_id, path.name, store.quarantine("tenders", tender_id, path)))
+    if moved:
+        with session_scope(engine) as session:
+            for tender_id, name, dest in moved:
+                audit.record(
+                    session,
+                    Actor.system("recovery"),
+                    "document.quarantined",
+                    record_type="tender",
+                    record_id=tender_id,
+                    details={"file": name, "moved_to": str(dest.relative_to(store.root))},
+                )
+            session.commit()
+    return [str(dest) for _id, _name, dest in moved]
