@@ -89,6 +89,28 @@ def test_loaded_once_per_provider(model_provider):
     assert model_provider.get().embedder() is first
 
 
+def test_concurrent_first_uses_load_the_model_once(model_provider):
+    """Searches that arrive together on a cold server share one load, never one each."""
+    from procure.core.model_provider import ModelProvider
+
+    cold = ModelProvider(
+        path=None, url=None, name=None, instance_path=str(model_provider.models_dir.parent)
+    )
+    start = threading.Barrier(4)
+    got: list = []
+
+    def first_use():
+        start.wait()
+        got.append(cold.get())
+
+    threads = [threading.Thread(target=first_use) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 4 and all(m is got[0] for m in got)
+
+
 def test_healthz_reports_the_loaded_model_hash(client, model, login):
     login("admin")  # the details are for admins; the public health check is the status only
     body = client.get("/healthz").get_json()
