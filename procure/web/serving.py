@@ -9,6 +9,7 @@ by a process that died without that chance (kill -9) are marked interrupted at s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 from typing import Any
@@ -50,9 +51,10 @@ def serve(app: Flask, *, host: str, port: int, threads: int, echo: Any = print) 
         queue.start_consumer()
     echo(f"Procure est servi sur http://{host}:{port} (Ctrl+C pour arrêter)")
     try:
-        server.run()  # returns after waitress has drained its threads on SystemExit
-    except _Stop:
-        pass  # the signal arrived outside waitress's loop (during start)
+        # waitress drains its threads and returns on SystemExit; a _Stop that arrives outside
+        # its loop (during start) ends here, and the finally block stops everything alike.
+        with contextlib.suppress(_Stop):
+            server.run()
     finally:
         if received:
             echo(f"Arrêt demandé ({signal.Signals(received[0]).name}) : arrêt en cours…")
