@@ -78,6 +78,13 @@ def list_(as_json):
             )
 
 
+def _account(session, email: str):
+    user = users.find_by_email(session=session, email=email)
+    if not user:
+        raise users.NotFound(f"Aucun compte pour {email}.")
+    return user
+
+
 @group.command("deactivate", help="Désactiver un compte.")
 @click.argument("email")
 @as_option
@@ -85,9 +92,7 @@ def list_(as_json):
 def deactivate(email, as_email):
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "admin")
-        user = users.find_by_email(session=session, email=email)
-        if not user:
-            raise users.NotFound(f"Aucun compte pour {email}.")
+        user = _account(session, email)
         users.set_active(session=session, actor=actor, user_id=user.id, active=False)
     click.echo(f"Compte désactivé : {email}")
 
@@ -105,9 +110,7 @@ def password(email, generate, as_email):
     new = secrets.token_urlsafe(12) if generate else getpass.getpass("Nouveau mot de passe : ")
     with cli_session() as session:
         actor = resolve_actor(session, as_email, "admin")
-        user = users.find_by_email(session=session, email=email)
-        if not user:
-            raise users.NotFound(f"Aucun compte pour {email}.")
+        user = _account(session, email)
         users.set_password(session=session, actor=actor, user_id=user.id, password=new)
     click.echo(f"Mot de passe changé : {email} (sessions ouvertes fermées)")
     if generate:

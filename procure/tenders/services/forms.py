@@ -59,6 +59,18 @@ def _int_or_none(
     return int(number)
 
 
+def _percent(raw: Any, errors: dict, field_name: str, message: str) -> float:
+    """A share typed in French, above 0 and at most 100; 0.0 and the field's message otherwise."""
+    try:
+        value = parse_number(raw)
+        if value <= 0 or value > 100:
+            raise ValueError
+    except ValueError:  # NumberError included
+        errors[field_name] = message
+        return 0.0
+    return value
+
+
 def parse_cpv(raw: Any, errors: dict) -> list[str]:
     from sourcing.cpv import normalise_cpv
 
@@ -116,15 +128,12 @@ def parse_sub_criteria(raw: Any, i: int, errors: dict) -> list[dict]:
             errors[f"criteria-{i}-sub-{j}-method"] = (
                 f"{where} : méthode « {method} » inconnue ({', '.join(METHODS)})."
             )
-        try:
-            weight = parse_number(weight_raw)
-            if weight <= 0 or weight > 100:
-                raise ValueError
-        except ValueError:  # NumberError included
-            errors[f"criteria-{i}-sub-{j}-weight"] = (
-                f"{where} : part du critère entre 0 et 100 % attendue (reçu « {weight_raw} »)."
-            )
-            weight = 0.0
+        weight = _percent(
+            weight_raw,
+            errors,
+            f"criteria-{i}-sub-{j}-weight",
+            f"{where} : part du critère entre 0 et 100 % attendue (reçu « {weight_raw} »).",
+        )
         entry = {
             "name": name,
             "weight": int(weight) if float(weight).is_integer() else weight,
@@ -176,15 +185,12 @@ def parse_criteria(raw: list[dict], errors: dict, *, unweighted_ok: bool = False
         if unweighted_ok and weight_raw in (None, ""):
             weight = None  # a MAPA may announce criteria without weights
         else:
-            try:
-                weight = parse_number(weight_raw)
-                if weight <= 0 or weight > 100:
-                    raise ValueError
-            except ValueError:  # NumberError included
-                errors[f"criteria-{i}-weight"] = (
-                    f"Critère {i} : pondération entre 0 et 100 attendue (reçu « {weight_raw} »)."
-                )
-                weight = 0.0
+            weight = _percent(
+                weight_raw,
+                errors,
+                f"criteria-{i}-weight",
+                f"Critère {i} : pondération entre 0 et 100 attendue (reçu « {weight_raw} »).",
+            )
         if not method:
             method = {"price": "proportionnelle", "environment": "proportionnelle"}.get(
                 kind, "bareme"
