@@ -18,22 +18,31 @@ def require_legal(actor: Actor, what: str) -> None:
         raise Forbidden(f"Seul un juriste peut {what}.")
 
 
-def editors_of(session: Session, version: ClauseVersion) -> set[int]:
-    """Everyone who wrote this version's content at any time: its author, every saver of the
-    draft (read from the append-only audit log, not only the last saver)."""
-    ids = {i for i in (version.author_id, version.updated_by_id) if i is not None}
-    ids |= {
-        i
-        for i in session.exec(
-            select(AuditEvent.actor_id).where(
-                AuditEvent.record_type == "clause_version",
-                AuditEvent.record_id == str(version.id),
-                col(AuditEvent.action).in_(EDIT_ACTIONS),
-            )
-        ).all()
-        if i is not None
+def editors_by_version(session: Session, versions: list[ClauseVersion]) -> dict[int, set[int]]:
+    """Everyone who wrote each version's content at any time: its author, every saver of the
+    draft (read from the append-only audit log, not only the last saver). One query for all."""
+    out = {
+        v.id: {i for i in (v.author_id, v.updated_by_id) if i is not None}
+        for v in versions
+        if v.id is not None
     }
-    return ids
+    if not out:
+        return out
+    for record_id, actor_id in session.exec(
+        select(AuditEvent.record_id, AuditEvent.actor_id).where(
+            AuditEvent.record_type == "clause_version",
+            col(AuditEvent.record_id).in_([str(i) for i in out]),
+            col(AuditEvent.action).in_(EDIT_ACTIONS),
+        )
+    ).all():
+        if actor_id is not None and record_id is not None:
+            out[int(record_id)].add(actor_id)
+    return out
+
+
+def editors_of(session: Session, version: ClauseVersion) -> set[int]:
+    """Everyone who wrote this version's content at any time (see `editors_by_version`)."""
+    return editors_by_version(session, [version]).get(version.id or 0, set())
 
 
 def four_eyes(session: Session, actor: Actor, version: ClauseVersion) -> None:

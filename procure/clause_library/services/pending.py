@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from procure.clause_library.models import Clause, ClauseVersion
-from procure.clause_library.services.access import editors_of
+from procure.clause_library.services.access import editors_by_version
 from procure.core.models import User
 
 
@@ -28,10 +28,11 @@ def pending_work(*, session: Session, user: User) -> list[dict]:
         .where(col(ClauseVersion.status).in_(("draft", "in_review")))
         .order_by(col(Clause.key), col(ClauseVersion.number))
     ).all()
+    editors = editors_by_version(session, [v for _, v in rows if v.status == "in_review"])
     review = [
         _item(c, v)
         for c, v in rows
-        if v.status == "in_review" and user.id not in editors_of(session, v)
+        if v.status == "in_review" and user.id not in editors.get(v.id or 0, set())
     ]
     drafts = [_item(c, v) for c, v in rows if v.status == "draft" and v.author_id == user.id]
     return [
