@@ -6,6 +6,7 @@ loads lazily, once, and each llama.cpp context is guarded by a lock so that thre
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import json
@@ -13,6 +14,7 @@ import math
 import os
 import threading
 import urllib.request
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,17 @@ def _pooled(embedding: list) -> list[float]:
         n = len(embedding)
         return [sum(col) / n for col in zip(*embedding, strict=True)]
     return embedding
+
+
+_LIVE_MODELS: weakref.WeakSet[LocalModel] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_live_models() -> None:
+    """At exit, before modules are torn down: free every model still loaded (see close())."""
+    for model in list(_LIVE_MODELS):
+        with contextlib.suppress(Exception):
+            model.close(timeout=10.0)
 
 
 class HiddenStateEmbedder:
@@ -209,10 +222,14 @@ class HiddenStateEmbedder:
         return out
 
     def close(self) -> None:
+        """Free the context, then the weights it reads: in that order, never the reverse."""
         if getattr(self, "_ctx", None):
             self._lib.llama_batch_free(self._batch)
             self._lib.llama_free(self._ctx)
             self._ctx = None
+        llama = self.__dict__.pop("llama", None)
+        if llama is not None:
+            llama.close()
 
     def __del__(self) -> None:  # pragma: no cover - interpreter shutdown order varies
         with contextlib.suppress(Exception):
@@ -244,6 +261,31 @@ class LocalModel:
         self._emb_lock = threading.Lock()
         self._load_lock = threading.Lock()
         self._hash: str | None = None
+        _LIVE_MODELS.add(self)
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Free the llama.cpp contexts and weights now, in a safe order, once no call is running.
+
+        Left to the garbage collector at interpreter exit, the weights may go before the context
+        that reads them (a segmentation fault). Returns False when a call still held the model
+        after `timeout` seconds (nothing is freed then: the call keeps working)."""
+        locks = (self._load_lock, self._emb_lock, self._gen_lock)
+        taken = []
+        try:
+            for lock in locks:
+                if not lock.acquire(timeout=timeout):
+                    return False
+                taken.append(lock)
+            emb, gen = self._emb, self._gen
+            self._emb = self._gen = None
+            if emb is not None:
+                emb.close()
+            if gen is not None:
+                gen.close()
+            return True
+        finally:
+            for lock in reversed(taken):
+                lock.release()
 
     @property
     def file_hash(self) -> str:

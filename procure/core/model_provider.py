@@ -72,6 +72,7 @@ class ModelProvider:
         self._model: GuardedModel | None = None
         self._lock = threading.Lock()
         self.state = "idle"  # idle, loading (warm-up running), ready, failed
+        self._warm_thread: threading.Thread | None = None
 
     @classmethod
     def from_config(cls, config: Any) -> ModelProvider:
@@ -119,8 +120,22 @@ class ModelProvider:
 
         self.state = "loading"
         thread = threading.Thread(target=run, name="procure-model-warm-up", daemon=True)
+        self._warm_thread = thread
         thread.start()
         return thread
+
+    def close(self, timeout: float = 60.0) -> None:
+        """At shutdown: let a warm-up in progress finish, then free a local model's memory.
+
+        A process that exits while llama.cpp is still loading in the warm-up thread, or that
+        leaves the model to the interpreter's teardown, can die of a segmentation fault."""
+        if self._warm_thread is not None:
+            self._warm_thread.join(timeout)
+        with self._lock:
+            model, self._model = self._model, None
+        close = getattr(model.model, "close", None) if model is not None else None
+        if close is not None:
+            close()
 
     def describe(self, load: bool = False) -> dict[str, Any]:
         """Name and file hash for /healthz; does not assemble or load the model unless asked."""

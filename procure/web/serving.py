@@ -60,6 +60,7 @@ def serve(app: Flask, *, host: str, port: int, threads: int, echo: Any = print) 
             echo(f"Arrêt demandé ({signal.Signals(received[0]).name}) : arrêt en cours…")
         server.close()
         queue.stop_consumer(timeout=float(app.config.get("SHUTDOWN_TIMEOUT", 5)))
+        app.extensions["procure.model"].close()
         engine.dispose()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -121,3 +121,26 @@ def test_remote_model_unreachable_is_a_clear_error():
     remote = RemoteModel("http://127.0.0.1:9", "x", timeout=2)
     with pytest.raises(ModelError, match="injoignable"):
         remote.embed(["texte"])
+
+
+def test_close_waits_for_the_call_in_hand_then_frees_the_model(model_provider):
+    """Shutdown frees llama.cpp's memory itself, after the running call and never under it
+    (left to the interpreter's teardown, the weights can go before their context)."""
+    from procure.core.model_provider import ModelProvider
+
+    provider = ModelProvider(
+        path=None, url=None, name=None, instance_path=str(model_provider.models_dir.parent)
+    )
+    provider.warm()
+    local = provider.get().model
+    vectors: list = []
+    embedding = threading.Thread(
+        target=lambda: vectors.extend(local.embed(["parc informatique"] * 64))
+    )
+    embedding.start()
+    provider.close()  # joins the warm-up, then waits for the embedding to let go of the model
+    embedding.join(30)
+    assert len(vectors) == 64 and all(len(v) == len(vectors[0]) for v in vectors)
+    assert local._emb is None and local._gen is None
+    assert len(local.embed(["après la fermeture"])[0]) > 0  # a later use loads it again
+    assert local.close()
