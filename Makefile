@@ -7,7 +7,7 @@ PORT ?= 5000
 export PROCURE_INSTANCE_PATH ?= $(CURDIR)/instance
 
 .PHONY: run test install lint bench clean
-.PHONY: fuzz load
+.PHONY: fuzz load screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,8 @@ LOAD_TIME ?= 10m
 LOAD_DB ?= sqlite
 load: install
 	$(BIN)/python benchmarks/load/run.py --users $(LOAD_USERS) --run-time $(LOAD_TIME) --db $(LOAD_DB)
+
+# Screenshots of each room's main pages for the docs (docs/screenshots/), taken by the
+# end-to-end tests in headless Chromium.
+screenshots: install
+	PROCURE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest -m e2e -q -p no:cacheprovider $(PYTEST_ARGS)

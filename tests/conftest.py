@@ -25,6 +25,8 @@ from procure.core.audit import Actor
 from procure.core.db import make_engine
 
 PG_URL = os.environ.get("PROCURE_TEST_POSTGRES_URL")
+pytest_plugins = ["tests.browser"]  # browser, live_server: real Chromium for e2e tests
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL or IN_CI else [])
 

@@ -2,51 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import IN_CI
+from tests.browser import assert_accessible, screenshot
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM:
-        if IN_CI:
-            pytest.fail("Chromium est requis en CI (paquet Debian chromium).")
-        pytest.skip("Chromium absent de ce poste")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
 
 
 def test_login_visit_and_logout(browser, live_server, make_user, tmp_path):
@@ -54,6 +14,8 @@ def test_login_visit_and_logout(browser, live_server, make_user, tmp_path):
     page = browser.new_page()
     page.goto(f"{live_server}/admin/users")
     assert page.url.startswith(f"{live_server}/login")
+    assert_accessible(page)
+    screenshot(page, "connexion")
     page.get_by_label("Adresse électronique").fill(admin.email)
     page.get_by_label("Mot de passe").fill("mauvais-mot-de-passe")
     page.get_by_role("button", name="Se connecter").click()
@@ -75,10 +37,7 @@ def test_login_visit_and_logout(browser, live_server, make_user, tmp_path):
     rows = page.locator("#audit-table tbody tr")
     assert rows.count() == 1 and "auth.login_failed" in rows.first.inner_text()
     assert page.evaluate("window.__marker") == 1  # same document: swapped, not reloaded
-    if os.environ.get("PROCURE_SCREENSHOTS"):
-        page.screenshot(
-            path=os.path.join(os.environ["PROCURE_SCREENSHOTS"], "audit.png"), full_page=True
-        )
+    screenshot(page, "audit")
 
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url("**/login")

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core import test_e2e as e2e
-
 pytestmark = pytest.mark.e2e
-browser, live_server = e2e.browser, e2e.live_server
 
 
 def test_csp_keeps_htmx_and_confirmations_working(browser, live_server, make_user, session):
