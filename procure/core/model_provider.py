@@ -124,18 +124,21 @@ class ModelProvider:
         thread.start()
         return thread
 
-    def close(self, timeout: float = 60.0) -> None:
-        """At shutdown: let a warm-up in progress finish, then free a local model's memory.
+    def close(self, timeout: float = 2.0) -> bool:
+        """At shutdown: free a local model's memory once no warm-up or call is using it.
 
-        A process that exits while llama.cpp is still loading in the warm-up thread, or that
-        leaves the model to the interpreter's teardown, can die of a segmentation fault."""
+        Returns False, freeing nothing, when the warm-up is still loading after `timeout`
+        seconds (llama.cpp's load cannot be interrupted): the caller must then end the process
+        without the interpreter's teardown, which can crash under a native call in progress.
+        """
         if self._warm_thread is not None:
             self._warm_thread.join(timeout)
+            if self._warm_thread.is_alive():
+                return False
         with self._lock:
             model, self._model = self._model, None
         close = getattr(model.model, "close", None) if model is not None else None
-        if close is not None:
-            close()
+        return bool(close()) if close is not None else True
 
     def describe(self, load: bool = False) -> dict[str, Any]:
         """Name and file hash for /healthz; does not assemble or load the model unless asked."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
+import sys
 from typing import Any
 
 from flask import Flask
@@ -60,8 +62,15 @@ def serve(app: Flask, *, host: str, port: int, threads: int, echo: Any = print) 
             echo(f"Arrêt demandé ({signal.Signals(received[0]).name}) : arrêt en cours…")
         server.close()
         queue.stop_consumer(timeout=float(app.config.get("SHUTDOWN_TIMEOUT", 5)))
-        app.extensions["procure.model"].close()
+        model_freed = app.extensions["procure.model"].close()
         engine.dispose()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     echo("Procure est arrêté.")
+    if not model_freed:
+        # The model is still loading in its thread: everything of ours is stopped and committed,
+        # so end here rather than let the interpreter's teardown run under llama.cpp.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

@@ -131,14 +131,14 @@ def test_close_waits_for_the_call_in_hand_then_frees_the_model(model_provider):
     provider = ModelProvider(
         path=None, url=None, name=None, instance_path=str(model_provider.models_dir.parent)
     )
-    provider.warm()
+    provider.warm().join()
     local = provider.get().model
     vectors: list = []
     embedding = threading.Thread(
         target=lambda: vectors.extend(local.embed(["parc informatique"] * 64))
     )
     embedding.start()
-    provider.close()  # joins the warm-up, then waits for the embedding to let go of the model
+    assert provider.close()  # waits for the embedding to let go of the model, then frees it
     embedding.join(30)
     assert len(vectors) == 64 and all(len(v) == len(vectors[0]) for v in vectors)
     assert local._emb is None and local._gen is None
