@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -138,6 +139,8 @@ def test_close_waits_for_the_call_in_hand_then_frees_the_model(model_provider):
         target=lambda: vectors.extend(local.embed(["parc informatique"] * 64))
     )
     embedding.start()
+    while embedding.is_alive() and not local._emb_lock.locked():
+        time.sleep(0.001)  # until the embedding holds the model
     assert provider.close()  # waits for the embedding to let go of the model, then frees it
     embedding.join(30)
     assert len(vectors) == 64 and all(len(v) == len(vectors[0]) for v in vectors)
