@@ -211,11 +211,58 @@ def record_logout(*, session: Session, actor: Actor, token: str | None = None) -
     session.commit()
 
 
+class LastActiveAdmin(DomainError):
+    """The instance would be left with no active administrator."""
+
+    status = 409
+
+
+LAST_ADMIN = (
+    "{email} est le dernier administrateur actif : nommez d'abord un autre administrateur, "
+    "sinon plus personne ne pourrait gérer les comptes."
+)
+OWN_ACCOUNT = "Vous ne pouvez pas désactiver votre propre compte."
+
+
+def _other_active_admins(session: Session, user_id: int | None) -> int:
+    """Active administrators other than `user_id`; their rows stay locked until the commit
+    (PostgreSQL), so two admins deactivating each other at once cannot both succeed."""
+    query = (
+        select(User.id)
+        .join(UserRole)
+        .where(UserRole.role == "admin", User.active, User.id != user_id)
+        .with_for_update()
+    )
+    return len(session.exec(query).all())
+
+
+def deactivation_refusals(*, session: Session, actor: Actor, users: list[User]) -> dict[int, str]:
+    """Why each active account in `users` cannot be deactivated by `actor`, if it cannot."""
+    admins = {u.id for u in users_with_role(session=session, role="admin")}
+    refusals: dict[int, str] = {}
+    for user in users:
+        if not user.active or user.id is None:
+            continue
+        if user.id == actor.user_id:
+            refusals[user.id] = OWN_ACCOUNT
+        elif user.id in admins and admins == {user.id}:
+            refusals[user.id] = LAST_ADMIN.format(email=user.email)
+    return refusals
+
+
 def set_roles(*, session: Session, actor: Actor, user_id: int, roles: list[str]) -> User:
+    """Replace a user's roles; the last active administrator keeps the admin role."""
     user = get_user(session=session, user_id=user_id)
     errors = _check(user.email, roles, None)
     if errors:
         raise ValidationError("Rôles invalides.", fields=errors)
+    if (
+        user.active
+        and "admin" in user.roles
+        and "admin" not in roles
+        and not _other_active_admins(session, user.id)
+    ):
+        raise LastActiveAdmin(LAST_ADMIN.format(email=user.email), fields={"roles": "admin"})
     before = sorted(user.roles)
     user.role_links = _role_links(roles)
     session.add(user)
@@ -232,10 +279,14 @@ def set_roles(*, session: Session, actor: Actor, user_id: int, roles: list[str])
 
 
 def set_active(*, session: Session, actor: Actor, user_id: int, active: bool) -> User:
-    """Activate or deactivate an account; an admin cannot deactivate their own."""
+    """Activate or deactivate an account; nobody deactivates their own account, and the last
+    active administrator stays active (from the web and the CLI alike)."""
     user = get_user(session=session, user_id=user_id)
     if not active and user.id == actor.user_id:
-        raise ValidationError("Vous ne pouvez pas désactiver votre propre compte.")
+        raise ValidationError(OWN_ACCOUNT)
+    deactivating_admin = not active and user.active and "admin" in user.roles
+    if deactivating_admin and not _other_active_admins(session, user.id):
+        raise LastActiveAdmin(LAST_ADMIN.format(email=user.email))
     if user.active != active:
         user.active = active
         session.add(user)
