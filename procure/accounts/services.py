@@ -264,7 +264,10 @@ def set_roles(*, session: Session, actor: Actor, user_id: int, roles: list[str])
     ):
         raise LastActiveAdmin(LAST_ADMIN.format(email=user.email), fields={"roles": "admin"})
     before = sorted(user.roles)
-    user.role_links = _role_links(roles)
+    # Kept roles keep their row: replacing every link would insert a duplicate (user, role)
+    # before the old one is deleted.
+    kept = [link for link in user.role_links if link.role in roles]
+    user.role_links = kept + _role_links([r for r in roles if r not in user.roles])
     session.add(user)
     audit.record(
         session,
