@@ -9,7 +9,7 @@ from procure.accounts import services as users
 from procure.core import audit
 from procure.core.errors import ValidationError
 from procure.core.models import ROLES, AuditEvent, utcnow
-from procure.web.htmx import redirect, render
+from procure.web.htmx import is_fragment_request, redirect, render
 from procure.web.security import current_actor, roles_required
 from procure.web.session import db_session
 
@@ -129,7 +129,8 @@ def audit_log():
     return render(
         "admin/audit.html",
         "admin/_audit_table.html",
-        status=422 if errors else 200,
+        # htmx swaps only a 2xx answer: the fragment carries its error message with a 200.
+        status=422 if errors and not is_fragment_request() else 200,
         rows=[audit.audit_row(e) for e in events],
         record_url=record_url,
         total=total,

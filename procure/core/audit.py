@@ -82,13 +82,14 @@ class AuditFilter:
     until: date | None = None
 
     def query_args(self) -> dict[str, str]:
-        """The filter as URL parameters (ISO dates), empty ones left out."""
+        """The filter as URL parameters and form values (days as jj/mm/aaaa), empty ones left
+        out."""
         args = {
             "action": self.action,
             "record_type": self.record_type,
             "actor_email": self.actor_email,
-            "since": self.since.isoformat() if self.since else "",
-            "until": self.until.isoformat() if self.until else "",
+            "since": self.since.strftime("%d/%m/%Y") if self.since else "",
+            "until": self.until.strftime("%d/%m/%Y") if self.until else "",
         }
         return {k: v for k, v in args.items() if v}
 

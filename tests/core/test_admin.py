@@ -201,6 +201,7 @@ def test_audit_refuses_a_bad_date_naming_the_field(client, login):
     assert "n'est pas une date qui existe" in page.select_one("#err-since").get_text()
     assert page.select_one("#err-until").get_text().startswith("Au :")
     assert page.select_one("#q-since")["aria-invalid"] == "true"
+    assert page.select_one("#q-since")["value"] == "31/02/2026"  # what was typed stays
     assert page.select_one("#audit-table [role=alert]")  # also in the fragment htmx swaps
     r = client.get("/admin/audit?since=2026-03-02&until=2026-03-01")
     assert "précède" in soup(r).select_one("#err-until").get_text()
@@ -215,7 +216,11 @@ def test_htmx_fragment_carries_the_filtered_export_link(client, login):
     assert frag.select_one("html") is None
     href = frag.select_one("#audit-table .audit-export a")["href"]
     assert href.startswith("/admin/audit.csv?") and "action=auth" in href
-    assert "since=2026-01-02" in href
+    assert "since=02/01/2026" in href  # the day as the field shows it, jj/mm/aaaa
+    # A bad day still gets its message in the fragment, with a 200 (htmx swaps only a 2xx).
+    frag = client.get("/admin/audit?since=99/99/2026", headers={"HX-Request": "true"})
+    assert frag.status_code == 200
+    assert "Du :" in soup(frag).select_one("#audit-table [role=alert]").get_text()
 
 
 def test_parse_date_reads_french_and_iso_days():

@@ -9,6 +9,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
@@ -61,22 +62,32 @@ def test_admin_room(browser, live_server, make_user, session):
     expect(row.locator("dd").first).to_have_text(other.email)
     expect(row.get_by_role("link", name=f"Compte n° {other.id}")).to_be_visible()
 
-    # By author and by days: today (UTC) keeps the row, a range ending yesterday empties it.
+    # By author and by days (typed jj/mm/aaaa): today (UTC) keeps the row, yesterday empties it.
     today = datetime.now(UTC).date()
     page.get_by_label("Auteur").fill(me.email)
     page.wait_for_url(lambda url: "actor_email=premiere-admin" in url)
-    page.get_by_label("Du", exact=True).fill(today.isoformat())
-    page.get_by_label("Au", exact=True).fill(today.isoformat())
-    page.wait_for_url(lambda url: f"until={today.isoformat()}" in url)
+    fr_today, fr_yesterday = (d.strftime("%d/%m/%Y") for d in (today, today - timedelta(days=1)))
+    page.get_by_label("Du", exact=True).fill(fr_today)
+    page.get_by_label("Au", exact=True).fill(fr_today)
+    page.get_by_label("Au", exact=True).press("Enter")
+    page.wait_for_url(lambda url: "until=" + quote(fr_today, safe="") in url)
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(me.email)
-    yesterday = (today - timedelta(days=1)).isoformat()
-    page.get_by_label("Du", exact=True).fill(yesterday)
-    page.get_by_label("Au", exact=True).fill(yesterday)
-    page.wait_for_url(lambda url: f"until={yesterday}" in url)
+    page.get_by_label("Du", exact=True).fill(fr_yesterday)
+    page.get_by_label("Au", exact=True).fill(fr_yesterday)
+    page.get_by_label("Au", exact=True).press("Enter")
+    page.wait_for_url(lambda url: "until=" + quote(fr_yesterday, safe="") in url)
     expect(rows).to_have_text(["Aucun événement."])
-    page.get_by_label("Au", exact=True).fill(today.isoformat())
+    # A day that does not exist is named, beside the table, and filters nothing out.
+    page.get_by_label("Au", exact=True).fill("31/02/2026")
+    page.get_by_label("Au", exact=True).press("Enter")
+    expect(page.locator("#audit-table [role=alert]")).to_contain_text(
+        "Au : « 31/02/2026 » n'est pas une date qui existe."
+    )
+    page.get_by_label("Au", exact=True).fill(fr_today)
+    page.get_by_label("Au", exact=True).press("Enter")
     expect(rows).to_have_count(1)
+    expect(page.locator("#audit-table [role=alert]")).to_have_count(0)
 
     # A readable detail: accents as they are, roles in French, no JSON.
     page.get_by_label("Auteur").fill("")
