@@ -243,9 +243,11 @@ def deactivation_refusals(*, session: Session, actor: Actor, users: list[User]) 
     for user in users:
         if not user.active or user.id is None:
             continue
+        last_admin = user.id in admins and admins == {user.id}
         if user.id == actor.user_id:
-            refusals[user.id] = OWN_ACCOUNT
-        elif user.id in admins and admins == {user.id}:
+            also = " Vous êtes aussi le dernier administrateur actif." if last_admin else ""
+            refusals[user.id] = OWN_ACCOUNT + also
+        elif last_admin:
             refusals[user.id] = LAST_ADMIN.format(email=user.email)
     return refusals
 

@@ -82,6 +82,10 @@ def test_refusals_name_the_last_admin_and_skip_inactive_accounts(session, make_u
         session=session, actor=Actor.system(), users=accounts.list_users(session=session)
     )
     assert set(refusals) == {admin.id} and admin.email in refusals[admin.id]
+    mine = accounts.deactivation_refusals(
+        session=session, actor=Actor.of(admin), users=accounts.list_users(session=session)
+    )
+    assert mine[admin.id].startswith(accounts.OWN_ACCOUNT) and "dernier" in mine[admin.id]
 
 
 def test_users_page_offers_no_deactivation_of_ones_own_account(client, login, make_user, session):

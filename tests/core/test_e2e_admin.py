@@ -41,8 +41,9 @@ def test_admin_room(browser, live_server, make_user, session):
     assert dialogs == [f"Désactiver le compte {other.email} ?"]
     expect(theirs).to_contain_text("désactivé")
     expect(theirs.get_by_role("button")).to_have_text("Réactiver")
-    # Now the last active admin: still no button on my row.
+    # Now the last active admin: still no button on my row, and it says so.
     expect(mine.get_by_role("button")).to_have_count(0)
+    expect(mine).to_contain_text("Vous êtes aussi le dernier administrateur actif.")
     session.expire_all()
     assert not session.get(User, other.id).active and session.get(User, me.id).active
     assert_accessible(page)
