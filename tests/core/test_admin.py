@@ -292,3 +292,37 @@ def test_export_beyond_its_bound_asks_to_narrow_the_filter(client, login, monkey
     assert r.status_code == 422
     assert "L'export est limité à 1 événements" in soup(r).get_text()
     assert _events(session, "audit.export") == []
+
+
+def test_every_record_page_link_builds_for_whom_may_open_it(client, login, session):
+    """Each linked record type gets its page's address; a role that cannot open it gets text."""
+    login("admin", "buyer", "legal", "sourcing")
+    for record_type in ("user", "tender", "clause_version", "sourcing_shortlist", "supplier_merge"):
+        audit.record(
+            session,
+            Actor.system("test"),
+            "job.done",
+            record_type=record_type,
+            record_id=7,
+            details={"key": "CLAUSE-EXEMPLE"},
+        )
+    audit.record(session, Actor.system("test"), "job.done", record_type="offer", record_id=7)
+    session.commit()
+    page = soup(client.get("/admin/audit?action=job.done"))
+    links = {a.get_text(): a["href"] for a in page.select("#audit-table td:nth-of-type(5) a")}
+    assert links == {
+        "Compte n° 7": "/admin/users#user-7",
+        "Marché n° 7": "/tenders/7",
+        "Version de clause n° 7": "/clauses/CLAUSE-EXEMPLE",
+        "Présélection n° 7": "/sourcing/preselections/7",
+        "Fusion de fournisseurs n° 7": "/sourcing/fusions",
+    }
+    assert "Offre n° 7" in page.get_text()  # no page an admin may open: plain text
+
+
+def test_record_links_follow_the_viewers_roles(client, login, session):
+    login("admin")
+    audit.record(session, Actor.system("test"), "job.done", record_type="tender", record_id=3)
+    session.commit()
+    page = soup(client.get("/admin/audit?action=job.done"))
+    assert "Marché n° 3" in page.get_text() and not page.select("#audit-table td a")
