@@ -122,10 +122,20 @@ def _audit_filter() -> tuple[audit.AuditFilter, dict[str, str]]:
 @bp.route("/audit")
 @roles_required("admin")
 def audit_log():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), 1_000_000)
     where, errors = _audit_filter()
     session = db_session()
     events, total = audit.list_events(session=session, where=where, page=page)
+    # The form's lists are on the full page only: the fragment htmx swaps is the table.
+    form_lists = (
+        {}
+        if is_fragment_request()
+        else {
+            "actions": audit.action_choices(session=session),
+            "record_types": audit.record_type_choices(session=session),
+            "accounts": users.list_users(session=session),
+        }
+    )
     return render(
         "admin/audit.html",
         "admin/_audit_table.html",
@@ -139,9 +149,7 @@ def audit_log():
         where=where,
         filters=where.query_args(),
         errors=errors,
-        actions=audit.action_choices(session=session),
-        record_types=audit.record_type_choices(session=session),
-        accounts=users.list_users(session=session),
+        **form_lists,
     )
 
 
