@@ -225,15 +225,17 @@ OWN_ACCOUNT = "Vous ne pouvez pas désactiver votre propre compte."
 
 
 def _other_active_admins(session: Session, user_id: int | None) -> int:
-    """Active administrators other than `user_id`; their rows stay locked until the commit
-    (PostgreSQL), so two admins deactivating each other at once cannot both succeed."""
+    """Active administrators other than `user_id`. Every active admin's row stays locked until
+    the commit (PostgreSQL), taken in id order: two admins deactivating each other at once
+    queue up, and the second sees the first's change (instead of both succeeding)."""
     query = (
         select(User.id)
         .join(UserRole)
-        .where(UserRole.role == "admin", User.active, User.id != user_id)
+        .where(UserRole.role == "admin", User.active)
+        .order_by(User.id)
         .with_for_update()
     )
-    return len(session.exec(query).all())
+    return sum(1 for admin_id in session.exec(query).all() if admin_id != user_id)
 
 
 def deactivation_refusals(*, session: Session, actor: Actor, users: list[User]) -> dict[int, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -326,3 +327,37 @@ def test_record_links_follow_the_viewers_roles(client, login, session):
     session.commit()
     page = soup(client.get("/admin/audit?action=job.done"))
     assert "Marché n° 3" in page.get_text() and not page.select("#audit-table td a")
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one(engine, make_user):
+    """PostgreSQL: the second deactivation waits for the first, then sees it and is refused."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite has one writer at a time)")
+    from sqlmodel import Session
+
+    x, y = make_user("admin"), make_user("admin")
+    first, second = Session(engine), Session(engine)
+    outcome: list[object] = []
+    try:
+        assert accounts._other_active_admins(first, x.id) == 1  # holds the admins' rows
+
+        def deactivate_y():
+            try:
+                accounts.set_active(session=second, actor=Actor.of(x), user_id=y.id, active=False)
+                outcome.append("deactivated")
+            except accounts.LastActiveAdmin as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=deactivate_y)
+        thread.start()
+        thread.join(1.0)
+        assert thread.is_alive() and outcome == []  # waiting for the first transaction
+        first.get(User, x.id).active = False
+        first.commit()
+        thread.join(10)
+        assert len(outcome) == 1 and isinstance(outcome[0], accounts.LastActiveAdmin)
+    finally:
+        second.rollback()
+        first.close(), second.close()
+    with Session(engine) as check:
+        assert [u.active for u in (check.get(User, x.id), check.get(User, y.id))] == [False, True]
