@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from procure.accounts import sessions, throttle
@@ -232,7 +232,7 @@ def _other_active_admins(session: Session, user_id: int | None) -> int:
         select(User.id)
         .join(UserRole)
         .where(UserRole.role == "admin", User.active)
-        .order_by(User.id)
+        .order_by(col(User.id))
         .with_for_update()
     )
     return sum(1 for admin_id in session.exec(query).all() if admin_id != user_id)
