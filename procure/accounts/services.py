@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from procure.accounts import sessions, throttle
@@ -211,13 +211,67 @@ def record_logout(*, session: Session, actor: Actor, token: str | None = None) -
     session.commit()
 
 
+class LastActiveAdmin(DomainError):
+    """The instance would be left with no active administrator."""
+
+    status = 409
+
+
+LAST_ADMIN = (
+    "{email} est le dernier administrateur actif : nommez d'abord un autre administrateur, "
+    "sinon plus personne ne pourrait gérer les comptes."
+)
+OWN_ACCOUNT = "Vous ne pouvez pas désactiver votre propre compte."
+
+
+def _other_active_admins(session: Session, user_id: int | None) -> int:
+    """Active administrators other than `user_id`. Every active admin's row stays locked until
+    the commit (PostgreSQL), taken in id order: two admins deactivating each other at once
+    queue up, and the second sees the first's change (instead of both succeeding)."""
+    query = (
+        select(User.id)
+        .join(UserRole)
+        .where(UserRole.role == "admin", User.active)
+        .order_by(col(User.id))
+        .with_for_update()
+    )
+    return sum(1 for admin_id in session.exec(query).all() if admin_id != user_id)
+
+
+def deactivation_refusals(*, session: Session, actor: Actor, users: list[User]) -> dict[int, str]:
+    """Why each active account in `users` cannot be deactivated by `actor`, if it cannot."""
+    admins = {u.id for u in users_with_role(session=session, role="admin")}
+    refusals: dict[int, str] = {}
+    for user in users:
+        if not user.active or user.id is None:
+            continue
+        last_admin = user.id in admins and admins == {user.id}
+        if user.id == actor.user_id:
+            also = " Vous êtes aussi le dernier administrateur actif." if last_admin else ""
+            refusals[user.id] = OWN_ACCOUNT + also
+        elif last_admin:
+            refusals[user.id] = LAST_ADMIN.format(email=user.email)
+    return refusals
+
+
 def set_roles(*, session: Session, actor: Actor, user_id: int, roles: list[str]) -> User:
+    """Replace a user's roles; the last active administrator keeps the admin role."""
     user = get_user(session=session, user_id=user_id)
     errors = _check(user.email, roles, None)
     if errors:
         raise ValidationError("Rôles invalides.", fields=errors)
+    if (
+        user.active
+        and "admin" in user.roles
+        and "admin" not in roles
+        and not _other_active_admins(session, user.id)
+    ):
+        raise LastActiveAdmin(LAST_ADMIN.format(email=user.email), fields={"roles": "admin"})
     before = sorted(user.roles)
-    user.role_links = _role_links(roles)
+    # Kept roles keep their row: replacing every link would insert a duplicate (user, role)
+    # before the old one is deleted.
+    kept = [link for link in user.role_links if link.role in roles]
+    user.role_links = kept + _role_links([r for r in roles if r not in user.roles])
     session.add(user)
     audit.record(
         session,
@@ -232,10 +286,14 @@ def set_roles(*, session: Session, actor: Actor, user_id: int, roles: list[str])
 
 
 def set_active(*, session: Session, actor: Actor, user_id: int, active: bool) -> User:
-    """Activate or deactivate an account; an admin cannot deactivate their own."""
+    """Activate or deactivate an account; nobody deactivates their own account, and the last
+    active administrator stays active (from the web and the CLI alike)."""
     user = get_user(session=session, user_id=user_id)
     if not active and user.id == actor.user_id:
-        raise ValidationError("Vous ne pouvez pas désactiver votre propre compte.")
+        raise ValidationError(OWN_ACCOUNT)
+    deactivating_admin = not active and user.active and "admin" in user.roles
+    if deactivating_admin and not _other_active_admins(session, user.id):
+        raise LastActiveAdmin(LAST_ADMIN.format(email=user.email))
     if user.active != active:
         user.active = active
         session.add(user)

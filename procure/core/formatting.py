@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -145,3 +145,32 @@ JINJA_FILTERS = {
     "date_fr": format_date,
     "datetime_fr": format_datetime,
 }
+
+
+_FRENCH_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_date(text: str) -> date:
+    """Read a day typed in French ("01/12/2026", "1/12/2026") or sent by a date field
+    ("2026-12-01"). Raises `ValueError` with a French message."""
+    value = (text or "").strip()
+    french = _FRENCH_DATE.fullmatch(value) if len(value) <= 10 else None
+    iso = _ISO_DATE.fullmatch(value) if len(value) <= 10 else None
+    try:
+        if french:
+            return date(int(french[3]), int(french[2]), int(french[1]))
+        if iso:
+            return date(int(iso[1]), int(iso[2]), int(iso[3]))
+    except ValueError:
+        raise ValueError(f"« {value} » n'est pas une date qui existe.") from None
+    raise ValueError(f"« {value[:20]} » n'est pas une date : écrivez-la jj/mm/aaaa.")
+
+
+def format_timestamp(moment: datetime | None, *, empty: str = "—") -> str:
+    """datetime -> "23/11/2026 14:05:09" in UTC (the audit log's precision)."""
+    if moment is None:
+        return empty
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%d/%m/%Y %H:%M:%S")

@@ -42,6 +42,7 @@ RULES: dict[tuple[str, str], str | set[str]] = {
     ("main.home", "GET"): ANY_USER,
     # accounts and audit
     ("admin.audit_log", "GET"): {"admin"},
+    ("admin.audit_export", "GET"): {"admin"},
     ("admin.user_list", "GET"): {"admin"},
     ("admin.user_create", "POST"): {"admin"},
     ("admin.user_set_active", "POST"): {"admin"},

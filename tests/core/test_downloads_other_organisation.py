@@ -26,6 +26,7 @@ DOWNLOADS = {
     "evaluation.declaration_template": False,
     "sourcing.shortlist_csv": True,
     "sourcing.shortlist_docx": True,
+    "admin.audit_export": True,  # the instance's audit log, for its administrators (any org)
     "static": True,
 }
 
