@@ -94,6 +94,7 @@ def show(key: str):
         variant=request.args.get("variante") or None,
         a_id=request.args.get("a", type=int),
         b_id=request.args.get("b", type=int),
+        actor=current_actor(),
     )
     return render("clauses/show.html", errors={}, **page, **_choices())
 
@@ -197,7 +198,9 @@ def review(key: str, number: int, action: str):
         )
     except ValidationError as exc:
         # Nothing was written; show the clause page again with the refused form's message.
-        page = service.clause_page(session=session, key=key, number=number)
+        page = service.clause_page(
+            session=session, key=key, number=number, actor=current_actor()
+        )
         return render(
             "clauses/show.html",
             status=422,
