@@ -23,6 +23,13 @@ def _choices() -> dict:
         "conditions": service.CONDITIONS,
         "statuses": {s: service.STATUS_LABELS[s] for s in service.CLAUSE_STATUSES},
         "covers": service.COVERS,
+        "row_fields": service.ROW_FIELDS,
+        "field_labels": service.FIELD_LABELS,
+        "row_nouns": service.ROW_NOUNS,
+        "blank_rows": service.BLANK_ROWS,
+        "blank_row": service.blank_row,
+        "variable_types": service.VARIABLE_TYPES,
+        "departure_effects": service.DEPARTURE_EFFECTS,
     }
 
 
@@ -53,6 +60,8 @@ def _form_data() -> dict:
     data = {name: request.form.get(name, "") for name in service.FORM_FIELDS}
     data["covers"] = request.form.getlist("covers")
     data["conditions"] = request.form.getlist("conditions")
+    # The structured fields come as repeated rows; a group posted as YAML text stays text.
+    data.update(service.rows_from_fields(request.form.to_dict()))
     return data
 
 

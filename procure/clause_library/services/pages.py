@@ -82,7 +82,8 @@ def edit_form(*, session: Session, key: str, number: int) -> dict:
     """The edit page of version N: the form, and the lock and text the edit starts from."""
     clause, version = get_version_by_number(session=session, key=key, number=number)
     form = form_of(clause, version)
-    form["change_note"] = version.change_note
+    # Empty: a note says what this save changes; the version's current note is shown beside.
+    form["change_note"] = ""
     return {
         "clause": clause,
         "version": version,
@@ -116,7 +117,7 @@ def save_version(
                 data=data,
                 lock_version=lock_version,
                 base_text=base_text,
-                change_note=change_note,
+                change_note=change_note or None,  # an empty note keeps the draft's note
             )
             return saved, False
         created = new_draft_from(
