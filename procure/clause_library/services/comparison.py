@@ -66,7 +66,7 @@ def _variable(v: dict) -> str:
     if v.get("choices"):
         parts.append("choix : " + " ; ".join(v["choices"]))
     parts.append("obligatoire" if v.get("required") else "facultative")
-    return f"{v.get('label', '')} [{v['name']}] ({', '.join(parts)})"
+    return f"{v.get('label', '')} [{v['name']}] ({' · '.join(parts)})"
 
 
 def _reference(r: dict) -> str:
@@ -84,22 +84,38 @@ def _departure(d: dict) -> str:
     return out
 
 
-# (label, how to read the field as a list of lines), in the order the table shows them.
+# (field, label, how to read the field as lines: (identity, text)), in the table's order. Two
+# lines with the same identity are the same item changed: their words are compared.
 LIST_FIELDS: tuple[tuple[str, str, Any], ...] = (
-    ("covers", "Sujets couverts", lambda v: [COVERS.get(c, c) for c in v.covers]),
+    ("covers", "Sujets couverts", lambda v: [(c, COVERS.get(c, c)) for c in v.covers]),
     (
         "conditions",
         "Proposée seulement si",
-        lambda v: [CONDITIONS.get(c, c) for c, on in v.conditions.items() if on],
+        lambda v: [(c, CONDITIONS.get(c, c)) for c, on in v.conditions.items() if on],
     ),
-    ("variables", "Variables", lambda v: [_variable(x) for x in v.variables]),
-    ("variants", "Variantes", lambda v: [f"{x['label']} [{x['key']}]" for x in v.variants]),
-    ("references", "Références juridiques", lambda v: [_reference(x) for x in v.references]),
-    ("departures", "Dérogations au CCAG-TIC", lambda v: [_departure(x) for x in v.departures]),
+    ("variables", "Variables", lambda v: [(x["name"], _variable(x)) for x in v.variables]),
+    (
+        "variants",
+        "Variantes",
+        lambda v: [(x["key"], f"{x['label']} [{x['key']}]") for x in v.variants],
+    ),
+    (
+        "references",
+        "Références juridiques",
+        lambda v: [((x["source"], x.get("article", "")), _reference(x)) for x in v.references],
+    ),
+    (
+        "departures",
+        "Dérogations au CCAG-TIC",
+        lambda v: [(x["article"], _departure(x)) for x in v.departures],
+    ),
     (
         "depends",
         "Dépendances",
-        lambda v: [x["subject"] + (f" : {x['note']}" if x.get("note") else "") for x in v.depends],
+        lambda v: [
+            (x["subject"], x["subject"] + (f" : {x['note']}" if x.get("note") else ""))
+            for x in v.depends
+        ],
     ),
 )
 TEXT_FIELDS: tuple[tuple[str, str, Any], ...] = (
@@ -113,8 +129,9 @@ TEXT_FIELDS: tuple[tuple[str, str, Any], ...] = (
 
 def metadata_rows(a: ClauseVersion, b: ClauseVersion) -> list[dict]:
     """The fields other than the text that differ: [{"field", "label", "a": ops, "b": ops}];
-    a text field's sides carry its word diff, a list field's sides one line per item, marked
-    "delete" (only in a) or "insert" (only in b)."""
+    each side is a list of lines, each line word-diff ops: a text field is one line; a list
+    field has one line per item, wholly "delete" (only in a) or "insert" (only in b), or, for
+    an item in both that changed, its changed words marked."""
     rows = []
     for name, label, read in TEXT_FIELDS:
         old, new = read(a) or "", read(b) or ""
@@ -130,13 +147,21 @@ def metadata_rows(a: ClauseVersion, b: ClauseVersion) -> list[dict]:
             )
     for name, label, read in LIST_FIELDS:
         old, new = read(a), read(b)
-        if old != new:
-            rows.append(
-                {
-                    "field": name,
-                    "label": label,
-                    "a": [[("equal" if x in new else "delete", x)] for x in old],
-                    "b": [[("equal" if x in old else "insert", x)] for x in new],
-                }
-            )
+        if [t for _k, t in old] == [t for _k, t in new]:
+            continue
+        old_by_id, new_by_id = dict(old), dict(new)
+        side_a, side_b = [], []
+        for ident, line in old:
+            other = new_by_id.get(ident)
+            if other is None:
+                side_a.append([("delete", line)])
+            else:
+                side_a.append([(op, t) for op, t in word_diff(line, other) if op != "insert"])
+        for ident, line in new:
+            other = old_by_id.get(ident)
+            if other is None:
+                side_b.append([("insert", line)])
+            else:
+                side_b.append([(op, t) for op, t in word_diff(other, line) if op != "delete"])
+        rows.append({"field": name, "label": label, "a": side_a, "b": side_b})
     return rows
