@@ -207,9 +207,7 @@ def review(key: str, number: int, action: str):
         )
     except ValidationError as exc:
         # Nothing was written; show the clause page again with the refused form's message.
-        page = service.clause_page(
-            session=session, key=key, number=number, actor=current_actor()
-        )
+        page = service.clause_page(session=session, key=key, number=number, actor=current_actor())
         return render(
             "clauses/show.html",
             status=422,

@@ -3,8 +3,6 @@ the structured form, submits it; a second lawyer reads the comparison and approv
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from procure.clause_library import services as service
@@ -45,7 +43,10 @@ def test_a_lawyer_revises_a_clause_and_another_approves_it(
     assert_accessible(page)
     page.get_by_role("link", name="Créer une nouvelle version à partir de celle-ci").click()
     page.wait_for_url("**/versions/1/modifier")
-    assert page.get_by_label("Note de changement (ce que cet enregistrement change)").input_value() == ""
+    assert (
+        page.get_by_label("Note de changement (ce que cet enregistrement change)").input_value()
+        == ""
+    )
     assert page.locator("textarea[name=variables]").count() == 0  # rows, not YAML
     assert_accessible(page)
 

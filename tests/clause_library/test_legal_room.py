@@ -88,9 +88,7 @@ def test_structured_rows_create_a_clause_and_errors_name_row_and_field(client, l
     assert blank.select_one("#f-variables-0-name") and blank.select_one("#f-variables-1-name")
     assert blank.select_one("template#tpl-variables")  # what "Ajouter" copies (with JS)
     assert not blank.select("textarea[name=variables]")  # no YAML to type
-    bad = client.post(
-        "/clauses/nouvelle", data={**FORM, **ROWS, "variables-0-max": "beaucoup"}
-    )
+    bad = client.post("/clauses/nouvelle", data={**FORM, **ROWS, "variables-0-max": "beaucoup"})
     assert bad.status_code == 422
     page = soup(bad)
     message = page.select_one("#err-variables").get_text()
@@ -104,8 +102,11 @@ def test_structured_rows_create_a_clause_and_errors_name_row_and_field(client, l
     assert page.select_one("#f-title")["value"] == "Atelier d'essai"
     bad = client.post("/clauses/nouvelle", data={**FORM, **ROWS, "references-0-article": "art. 98"})
     assert bad.status_code == 422
-    assert soup(bad).select_one("#err-references").get_text().startswith(
-        "Référence 1, champ « Article »"
+    assert (
+        soup(bad)
+        .select_one("#err-references")
+        .get_text()
+        .startswith("Référence 1, champ « Article »")
     )
     created = client.post("/clauses/nouvelle", data={**FORM, **ROWS})
     assert created.status_code == 303, soup(created).select_one(".error-summary")

@@ -45,7 +45,9 @@ def text_segments(a: ClauseVersion, b: ClauseVersion) -> list[dict]:
         if tag == "replace":
             # Pair the paragraphs one to one; the rest are wholly deleted or inserted.
             for k in range(max(len(old), len(new))):
-                changed.append(word_diff(old[k] if k < len(old) else "", new[k] if k < len(new) else ""))
+                changed.append(
+                    word_diff(old[k] if k < len(old) else "", new[k] if k < len(new) else "")
+                )
         else:
             changed.extend([("delete", p)] for p in old)
             changed.extend([("insert", p)] for p in new)
@@ -70,8 +72,10 @@ def _variable(v: dict) -> str:
 
 
 def _reference(r: dict) -> str:
-    return r["source"] + (f", {r['article']}" if r.get("article") else "") + (
-        f" : {r['note']}" if r.get("note") else ""
+    return (
+        r["source"]
+        + (f", {r['article']}" if r.get("article") else "")
+        + (f" : {r['note']}" if r.get("note") else "")
     )
 
 

@@ -135,9 +135,9 @@ def _item_from_row(group: str, row: dict[str, str]) -> dict[str, Any]:
             continue
         if group == "variables" and name in ("min", "max", "max_length"):
             item[name] = _bound(value, integer=name == "max_length" or row["type"] == "integer")
-        elif group == "variables" and name == "choices":
-            item[name] = _split(value, ";")
-        elif group == "variables" and name == "default" and row.get("type") == "list":
+        elif group == "variables" and (
+            name == "choices" or (name == "default" and row.get("type") == "list")
+        ):
             item[name] = _split(value, ";")
         elif group == "departures" and name == "variants":
             item[name] = _split(value, ",")

@@ -165,9 +165,7 @@ def list_library(
         prefix = bool(q) and not q[-1].isspace()
         kept = []
         for row in result:
-            score, found = _match_query(
-                query_terms, docs[row.clause.id], vocabulary, cache, prefix
-            )
+            score, found = _match_query(query_terms, docs[row.clause.id], vocabulary, cache, prefix)
             if not found:
                 continue
             title_terms = set(terms(row.shown.title))
