@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 
 from procure.clause_library import services as service
-from procure.core.errors import Conflict, ValidationError
+from procure.core.errors import Conflict, Forbidden, ValidationError
 from procure.web.htmx import redirect, render
 from procure.web.security import current_actor, roles_required
 from procure.web.session import db_session
@@ -205,12 +205,13 @@ def review(key: str, number: int, action: str):
             comment=request.form.get("comment", ""),
             replaced_by=request.form.get("replaced_by", type=int),
         )
-    except ValidationError as exc:
-        # Nothing was written; show the clause page again with the refused form's message.
+    except (ValidationError, Forbidden) as exc:
+        # Nothing was written; show the clause page again with the refusal's message (a review
+        # the four-eyes rule bars, posted from a page opened earlier, is not a dead end either).
         page = service.clause_page(session=session, key=key, number=number, actor=current_actor())
         return render(
             "clauses/show.html",
-            status=422,
+            status=exc.status,
             errors=exc.fields,
             error=exc.message,
             failed_action=action,

@@ -129,3 +129,40 @@ def test_a_lawyer_revises_a_clause_and_another_approves_it(
     assert service.get_version_by_number(session=session, key=KEY, number=1)[1].status == (
         "approved"
     )
+
+
+def test_without_javascript_blank_rows_add_an_item_and_folded_text_opens(
+    browser, live_server, session, library, make_user
+):
+    importer, reviewer = make_user("legal"), make_user("legal")
+    synced(session, library, importer)
+    base.approve_all(session, importer, reviewer, KEY)
+    author = make_user("legal", email="sans.js@test.procure.fr", password=PASSWORD)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    log_in(page, live_server, author.email, PASSWORD, then=f"/clauses/{KEY}/versions/1/modifier")
+    # No script: no "Ajouter" button, but blank rows ready to fill.
+    assert not page.get_by_role("button", name="Ajouter une dépendance").is_visible()
+    blank = page.locator("#rows-depends .row-list > fieldset").first
+    assert blank.get_by_label("Sujet").input_value() == ""
+    blank.get_by_label("Sujet").fill("niveaux-de-service")
+    blank.get_by_label("Note").fill("Les pénalités de retard s'ajoutent à celles des niveaux.")
+    body = page.get_by_label("Texte de la clause")
+    body.fill(body.input_value().replace("au moins tous les", "au minimum tous les"))
+    page.get_by_role("button", name="Créer le brouillon").click()
+    page.wait_for_url("**version=2")
+    assert version_of(session, KEY, 2).depends == [
+        {
+            "subject": "niveaux-de-service",
+            "note": "Les pénalités de retard s'ajoutent à celles des niveaux.",
+        }
+    ]
+    # The comparison's folded passages open without a script (<details>).
+    assert "niveaux-de-service" in page.locator("#diff-field-depends ins").inner_text()
+    changed = page.locator("#compare .diff-body")
+    assert changed.locator("ins").all_inner_texts() == ["minimum"]
+    folded = changed.locator("details.diff-same").first
+    assert not folded.locator("p").first.is_visible()
+    folded.locator("summary").click()
+    assert folded.locator("p").first.is_visible()
+    context.close()  # (axe-core needs JavaScript: the pages were checked in the test above)

@@ -209,6 +209,13 @@ def test_author_sees_why_there_is_no_approve_button_and_home_lists_it(
     page = soup(client.get(f"/clauses/{KEY}?version=1"))
     assert page.select_one("#approve-form") is None and page.select_one("#reject-form") is None
     assert "un autre juriste doit l'approuver" in page.select_one("#review-refusal").get_text()
+    # Posted anyway (a page opened before): refused, on the clause page, not a dead end.
+    refused = client.post(f"/clauses/{KEY}/versions/1/approve")
+    assert refused.status_code == 403
+    page = soup(refused)
+    assert "quatre yeux" in page.select_one(".error-summary").get_text()
+    assert page.select_one("#version-status").get_text() == "en relecture"
+    assert version_of(session, KEY).status == "in_review"
     home = soup(client.get("/"))
     panel = next(
         s for s in home.select("section.panel") if "Mes versions en relecture" in s.get_text()
@@ -219,3 +226,23 @@ def test_author_sees_why_there_is_no_approve_button_and_home_lists_it(
     page = soup(client.get(f"/clauses/{KEY}?version=1"))
     assert page.select_one("#review-refusal") is None
     assert page.select_one("#approve-form button").get_text() == "Approuver"
+
+
+def test_rows_from_fields_are_bounded_and_drop_blank_and_removed_rows():
+    fields = {
+        "references-0-source": "CCAG-TIC",
+        "references-0-article": "art. 42",
+        "references-1-source": "  ",  # blank
+        "references-2-source": "Data Act",
+        "references-2-remove": "1",  # ticked "Retirer cette ligne"
+        "references-3-note": "x" * 5000,
+        f"references-{service.MAX_ROWS}-source": "beyond the bound",
+        "references-0-unknown": "ignored",
+        "variables-0-type": "integer",  # a blank variable row: only its select posts
+        "title": "not a row",
+    }
+    rows = service.rows_from_fields(fields)
+    assert set(rows) == {"references", "variables"} and rows["variables"] == []
+    assert [r["source"] for r in rows["references"]] == ["CCAG-TIC", ""]
+    assert len(rows["references"][1]["note"]) == service.MAX_CELL
+    assert set(rows["references"][0]) == {"source", "article", "note"}
