@@ -246,3 +246,26 @@ def test_rows_from_fields_are_bounded_and_drop_blank_and_removed_rows():
     assert [r["source"] for r in rows["references"]] == ["CCAG-TIC", ""]
     assert len(rows["references"][1]["note"]) == service.MAX_CELL
     assert set(rows["references"][0]) == {"source", "article", "note"}
+
+
+def test_readable_text_names_variables_variants_and_tender_values():
+    from procure.clause_library.services.rendering import readable_paragraphs
+
+    body = (
+        "Le titulaire cède les droits pendant {{ duree }} ans.\n\n"
+        "::: variante cession\nCession exclusive.\n:::\n\n"
+        "- selon {{ marche.criteres }} ;\n- sans délai."
+    )
+    paragraphs = readable_paragraphs(
+        body,
+        [{"name": "duree", "label": "Durée de la cession", "type": "integer"}],
+        [{"key": "cession", "label": "Cession des droits"}],
+    )
+    assert paragraphs == [
+        "Le titulaire cède les droits pendant [Durée de la cession] ans.",
+        "Variante « Cession des droits » :",
+        "Cession exclusive.",
+        "Fin de la variante.",
+        "• selon [valeur du marché : critères d'attribution et leurs pondérations] ;",
+        "• sans délai.",
+    ]
