@@ -8,3 +8,28 @@ document.addEventListener("click", function (event) {
     event.stopPropagation();
   }
 }, true);
+
+// Repeated field groups (clause form: variables, references...): "Ajouter" copies the group's
+// <template> row with the next index. Without JavaScript the buttons stay hidden and the form
+// offers blank rows instead.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-add-row]").forEach(function (button) {
+    button.hidden = false;
+  });
+  document.querySelectorAll(".no-js-hint").forEach(function (hint) { hint.hidden = true; });
+});
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("[data-add-row]") : null;
+  if (!button) return;
+  var group = button.getAttribute("data-add-row");
+  var list = document.querySelector('[data-rows="' + group + '"]');
+  var template = document.getElementById("tpl-" + group);
+  if (!list || !template) return;
+  var index = parseInt(list.getAttribute("data-next"), 10) || 0;
+  var html = template.innerHTML.split("__i__").join(String(index))
+    .split("__n__").join(String(index + 1));
+  list.insertAdjacentHTML("beforeend", html);
+  list.setAttribute("data-next", String(index + 1));
+  var first = list.lastElementChild && list.lastElementChild.querySelector("input, select");
+  if (first) first.focus();
+});

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, request, url_for
 
 from procure.clause_library import services as service
-from procure.core.errors import Conflict, ValidationError
+from procure.core.errors import Conflict, Forbidden, ValidationError
 from procure.web.htmx import redirect, render
 from procure.web.security import current_actor, roles_required
 from procure.web.session import db_session
@@ -23,6 +23,13 @@ def _choices() -> dict:
         "conditions": service.CONDITIONS,
         "statuses": {s: service.STATUS_LABELS[s] for s in service.CLAUSE_STATUSES},
         "covers": service.COVERS,
+        "row_fields": service.ROW_FIELDS,
+        "field_labels": service.FIELD_LABELS,
+        "row_nouns": service.ROW_NOUNS,
+        "blank_rows": service.BLANK_ROWS,
+        "blank_row": service.blank_row,
+        "variable_types": service.VARIABLE_TYPES,
+        "departure_effects": service.DEPARTURE_EFFECTS,
     }
 
 
@@ -53,6 +60,8 @@ def _form_data() -> dict:
     data = {name: request.form.get(name, "") for name in service.FORM_FIELDS}
     data["covers"] = request.form.getlist("covers")
     data["conditions"] = request.form.getlist("conditions")
+    # The structured fields come as repeated rows; a group posted as YAML text stays text.
+    data.update(service.rows_from_fields(request.form.to_dict()))
     return data
 
 
@@ -94,6 +103,7 @@ def show(key: str):
         variant=request.args.get("variante") or None,
         a_id=request.args.get("a", type=int),
         b_id=request.args.get("b", type=int),
+        actor=current_actor(),
     )
     return render("clauses/show.html", errors={}, **page, **_choices())
 
@@ -195,12 +205,13 @@ def review(key: str, number: int, action: str):
             comment=request.form.get("comment", ""),
             replaced_by=request.form.get("replaced_by", type=int),
         )
-    except ValidationError as exc:
-        # Nothing was written; show the clause page again with the refused form's message.
-        page = service.clause_page(session=session, key=key, number=number)
+    except (ValidationError, Forbidden) as exc:
+        # Nothing was written; show the clause page again with the refusal's message (a review
+        # the four-eyes rule bars, posted from a page opened earlier, is not a dead end either).
+        page = service.clause_page(session=session, key=key, number=number, actor=current_actor())
         return render(
             "clauses/show.html",
-            status=422,
+            status=exc.status,
             errors=exc.fields,
             error=exc.message,
             failed_action=action,

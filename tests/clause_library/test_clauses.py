@@ -56,6 +56,46 @@ def version_of(session, key, number=1) -> ClauseVersion:
     return service.get_version_by_number(session=session, key=key, number=number)[1]
 
 
+def posted(form: dict) -> dict:
+    """`form_of`'s fields as the edit form posts them: each structured row as
+    `<group>-<n>-<field>` (the form's repeated field groups)."""
+    out = {}
+    for name, value in form.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for index, row in enumerate(value):
+                for field_name, cell in row.items():
+                    out[f"{name}-{index}-{field_name}"] = cell
+        elif not (isinstance(value, list) and not value and name in service.ROW_FIELDS):
+            out[name] = value
+    return out
+
+
+def browser_form(page, selector: str = "#clause-form") -> dict:
+    """What a browser would post from the form (text inputs, textareas, selects, ticked boxes)."""
+    data: dict = {}
+    form = page.select_one(selector)
+    for field in form.select("input, textarea, select"):
+        name = field.get("name")
+        if not name or field.find_parent("template"):
+            continue
+        if field.name == "textarea":
+            value = field.get_text()
+        elif field.name == "select":
+            chosen = field.select_one("option[selected]") or field.select_one("option")
+            value = chosen.get("value", chosen.get_text()) if chosen else ""
+        elif field.get("type") == "checkbox":
+            if not field.has_attr("checked"):
+                continue
+            value = field.get("value", "on")
+        else:
+            value = field.get("value", "")
+        if name in data:
+            data[name] = [*(data[name] if isinstance(data[name], list) else [data[name]]), value]
+        else:
+            data[name] = value
+    return data
+
+
 def approve_all(session, author, reviewer, key, number=1):
     version = version_of(session, key, number)
     service.submit(session=session, actor=actor(author), version_id=version.id)
@@ -524,10 +564,7 @@ def test_second_save_of_a_draft_is_a_conflict_showing_the_other_change(
     url = f"/clauses/{key}/versions/1/modifier"
     login(user=first, password="motdepasse-test")
     opened = soup(client.get(url))
-    form = {f["name"]: f.get("value", "") for f in opened.select("#clause-form input[type=hidden]")}
-    form.update({t["name"]: t.get_text() for t in opened.select("#clause-form textarea")})
-    form["title"], form["piece"] = opened.select_one("#f-title")["value"], "CCAP"
-    form["covers"] = ["reversibilite"]
+    form = browser_form(opened)
     # Meanwhile the second jurist saves a change.
     version = version_of(session, key)
     data = service.form_of(*service.get_version_by_number(session=session, key=key, number=1))
@@ -612,7 +649,10 @@ def test_editing_an_approved_version_creates_the_next_draft(
     form = service.form_of(*service.get_version_by_number(session=session, key=key, number=1))
     response = client.post(
         f"/clauses/{key}/versions/1/modifier",
-        data={**form, "body": form["body"] + "\n\nLe titulaire informe l'acheteur sans délai."},
+        data={
+            **posted(form),
+            "body": form["body"] + "\n\nLe titulaire informe l'acheteur sans délai.",
+        },
     )
     assert response.status_code == 303 and response.headers["Location"].endswith("version=2")
     v1, v2 = version_of(session, key, 1), version_of(session, key, 2)
@@ -635,7 +675,7 @@ def test_a_refused_draft_save_keeps_the_form_lock_and_base_text(
     response = client.post(
         url,
         data={
-            **form,
+            **posted(form),
             "title": "Titre changé",
             "body": "Texte avec {{ inconnue }}.",
             "lock_version": lock,

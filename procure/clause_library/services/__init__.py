@@ -26,7 +26,18 @@ from procure.clause_library.services.clause_format import parse_clause_text
 from procure.clause_library.services.clause_spec import ClauseFormatError, ClauseSpec
 from procure.clause_library.services.diff import word_diff
 from procure.clause_library.services.drafts import create_draft, new_draft_from, update_draft
-from procure.clause_library.services.forms import form_of, spec_from_form
+from procure.clause_library.services.forms import (
+    BLANK_ROWS,
+    FIELD_LABELS,
+    MAX_CELL,
+    MAX_ROWS,
+    ROW_FIELDS,
+    ROW_NOUNS,
+    blank_row,
+    form_of,
+    rows_from_fields,
+    spec_from_form,
+)
 from procure.clause_library.services.history import ACTION_LABELS, compare, timeline
 from procure.clause_library.services.lint import LintReport, lint_directory, lint_texts
 from procure.clause_library.services.pages import (
@@ -64,6 +75,14 @@ from procure.core.labels import STATUS_LABELS
 
 __all__ = [
     "ACTION_LABELS",
+    "BLANK_ROWS",
+    "FIELD_LABELS",
+    "MAX_CELL",
+    "MAX_ROWS",
+    "ROW_FIELDS",
+    "ROW_NOUNS",
+    "blank_row",
+    "rows_from_fields",
     "CLAUSE_STATUSES",
     "CONDITIONS",
     "CONTENT_FIELDS",

@@ -45,10 +45,26 @@ def editors_of(session: Session, version: ClauseVersion) -> set[int]:
     return editors_by_version(session, [version]).get(version.id or 0, set())
 
 
+def review_refusal(session: Session, actor: Actor, version: ClauseVersion) -> str | None:
+    """Why the four-eyes rule bars `actor` from approving or rejecting `version`, or None.
+
+    The one statement of the rule: `four_eyes` enforces it, the clause page uses it to offer
+    only the actions the person may take and to say why the others are absent."""
+    if actor.user_id is None:
+        return (
+            "Règle des quatre yeux : la relecture doit être faite par un juriste nommé, "
+            "qui n'a ni écrit ni modifié cette version."
+        )
+    if actor.user_id in editors_of(session, version):
+        return (
+            "Règle des quatre yeux : vous avez écrit ou modifié cette version, "
+            "un autre juriste doit l'approuver ou la rejeter."
+        )
+    return None
+
+
 def four_eyes(session: Session, actor: Actor, version: ClauseVersion) -> None:
     """Refuse a review by anybody who edited the version (at any time) or by no named person."""
-    if actor.user_id is None or actor.user_id in editors_of(session, version):
-        raise Forbidden(
-            "Règle des quatre yeux : la relecture doit être faite par un juriste qui n'a ni écrit "
-            "ni modifié cette version."
-        )
+    reason = review_refusal(session, actor, version)
+    if reason:
+        raise Forbidden(reason)

@@ -13,6 +13,7 @@ from procure.clause_library.services.catalogue import (
     versions_of,
 )
 from procure.clause_library.services.clause_spec import ClauseSpec
+from procure.clause_library.services.comparison import metadata_rows, text_segments
 from procure.clause_library.services.diff import word_diff
 from procure.core import audit
 from procure.core.audit import Actor
@@ -78,7 +79,9 @@ def timeline(*, session: Session, clause_id: int) -> list[dict]:
 
 
 def compare(*, session: Session, a_id: int, b_id: int) -> dict:
-    """Word-level differences between two versions of one clause: title, header and body."""
+    """Two versions of one clause compared: the readable text ("text", see
+    `comparison.text_segments`), the other fields that differ ("fields"), and the raw word
+    diffs of title, header and body (for scripts)."""
     a, b = (
         get_version(session=session, version_id=a_id),
         get_version(session=session, version_id=b_id),
@@ -97,6 +100,8 @@ def compare(*, session: Session, a_id: int, b_id: int) -> dict:
     return {
         "a": a,
         "b": b,
+        "text": text_segments(a, b),
+        "fields": metadata_rows(a, b),
         "title": word_diff(a.title, b.title),
         "header": word_diff(header(spec_a), header(spec_b)),
         "body": word_diff(a.body, b.body),

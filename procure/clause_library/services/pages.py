@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from procure.clause_library.models import ClauseVersion
+from procure.clause_library.services.access import review_refusal
 from procure.clause_library.services.catalogue import (
     get_clause,
     get_version_by_number,
@@ -32,21 +33,33 @@ def clause_page(
     variant: str | None = None,
     a_id: int | None = None,
     b_id: int | None = None,
+    actor: Actor | None = None,
 ) -> dict:
     """A clause's page: version N (or the one in force), its versions, its text in `variant`
-    (an unknown variant means the default one), its timeline and, given two version ids, their
-    comparison."""
+    (an unknown variant means the default one), its timeline, the comparison of two versions
+    (given ids, else the version shown against the one before it) and, for a legal `actor` on a
+    version in review, why the four-eyes rule bars them from reviewing it (None if it does not)."""
     clause, version = get_version_by_number(session=session, key=key, number=number)
     if variant not in {v["key"] for v in version.variants}:
         variant = None
+    versions = versions_of(session=session, clause_id=stored_id(clause))
+    if not (a_id and b_id):
+        before = [v for v in versions if v.number < version.number]
+        a_id, b_id = (before[-1].id, version.id) if before else (None, None)
+    refusal = (
+        review_refusal(session, actor, version)
+        if actor is not None and version.status == "in_review"
+        else None
+    )
     return {
         "clause": clause,
         "version": version,
-        "versions": versions_of(session=session, clause_id=stored_id(clause)),
+        "versions": versions,
         "blocks": render_version(version, variant),
         "variant": variant,
         "timeline": timeline(session=session, clause_id=stored_id(clause)),
         "comparison": compare(session=session, a_id=a_id, b_id=b_id) if a_id and b_id else None,
+        "review_refusal": refusal,
     }
 
 
@@ -69,7 +82,8 @@ def edit_form(*, session: Session, key: str, number: int) -> dict:
     """The edit page of version N: the form, and the lock and text the edit starts from."""
     clause, version = get_version_by_number(session=session, key=key, number=number)
     form = form_of(clause, version)
-    form["change_note"] = version.change_note
+    # Empty: a note says what this save changes; the version's current note is shown beside.
+    form["change_note"] = ""
     return {
         "clause": clause,
         "version": version,
@@ -103,7 +117,7 @@ def save_version(
                 data=data,
                 lock_version=lock_version,
                 base_text=base_text,
-                change_note=change_note,
+                change_note=change_note or None,  # an empty note keeps the draft's note
             )
             return saved, False
         created = new_draft_from(

@@ -1,4 +1,4 @@
-"""The home page panels of the room: clauses to review, my drafts."""
+"""The home page panels of the room: clauses to review, my drafts, my versions in review."""
 
 from __future__ import annotations
 
@@ -29,11 +29,10 @@ def pending_work(*, session: Session, user: User) -> list[dict]:
         .order_by(col(Clause.key), col(ClauseVersion.number))
     ).all()
     editors = editors_by_version(session, [v for _, v in rows if v.status == "in_review"])
-    review = [
-        _item(c, v)
-        for c, v in rows
-        if v.status == "in_review" and user.id not in editors.get(v.id or 0, set())
-    ]
+    in_review = [(c, v) for c, v in rows if v.status == "in_review"]
+    review = [_item(c, v) for c, v in in_review if user.id not in editors.get(v.id or 0, set())]
+    # Versions this user wrote or edited, now waiting for another jurist (four eyes).
+    mine = [_item(c, v) for c, v in in_review if user.id in editors.get(v.id or 0, set())]
     drafts = [_item(c, v) for c, v in rows if v.status == "draft" and v.author_id == user.id]
     return [
         {
@@ -45,5 +44,10 @@ def pending_work(*, session: Session, user: User) -> list[dict]:
             "title": "Mes brouillons de clauses",
             "items": drafts[:20],
             "empty": "Aucun brouillon en cours.",
+        },
+        {
+            "title": "Mes versions en relecture",
+            "items": mine[:20],
+            "empty": "Aucune de vos versions n'attend de relecture.",
         },
     ]

@@ -119,3 +119,45 @@ def variant_variables(body: str, variables: list[dict], variant: str | None) -> 
         for m in PLACEHOLDER_RE.finditer(line)
     }
     return [v for v in variables if v["name"] in used]
+
+
+def readable_paragraphs(body: str, variables: list[dict], variants: list[dict]) -> list[str]:
+    """The body as a lawyer reads it, every variant included: paragraphs (and list items) with
+    each variable shown as « [libellé] », each variant block opened by « Variante « libellé » : »
+    and closed by « Fin de la variante », no template markup. For comparing versions."""
+    labels = {v["name"]: v.get("label") or v["name"] for v in variables}
+    variant_labels = {v["key"]: v.get("label") or v["key"] for v in variants}
+
+    def placeholder(match: re.Match) -> str:
+        name = match.group(1).strip()
+        if name.startswith(TENDER_PREFIX):
+            return f"[valeur du marché : {TENDER_PLACEHOLDERS.get(name, name)}]"
+        return f"[{labels.get(name, name)}]"
+
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            paragraphs.append(PLACEHOLDER_RE.sub(placeholder, " ".join(current)))
+            current.clear()
+
+    for line in body.replace("\r\n", "\n").split("\n"):
+        stripped = line.strip()
+        opening = VARIANT_OPEN_RE.match(stripped)
+        if opening:
+            flush()
+            key = opening.group(1)
+            paragraphs.append(f"Variante « {variant_labels.get(key, key)} » :")
+        elif stripped == ":::":
+            flush()
+            paragraphs.append("Fin de la variante.")
+        elif not stripped:
+            flush()
+        elif stripped.startswith("- "):
+            flush()
+            current.append("• " + stripped[2:])
+        else:
+            current.append(stripped)
+    flush()
+    return paragraphs

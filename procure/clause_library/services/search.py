@@ -64,7 +64,8 @@ class LibraryRow:
     version: ClauseVersion  # the latest version
     approved: ClauseVersion | None  # the latest approved version
     score: float = 0.0
-    matched: list[str] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)  # the query's words this clause matches
+    of_words: int = 0  # how many words the query has
 
     @property
     def shown(self) -> ClauseVersion:
@@ -77,12 +78,14 @@ def _match_query(
     vocabulary: list[str],
     fuzzy_cache: dict[str, set[str]],
     last_is_prefix: bool,
-) -> float | None:
-    """Score of a document for all query terms (AND), or None when one term does not match.
+) -> tuple[float, list[int]]:
+    """Score of a document for the query terms, and the indexes of the terms it matches.
 
+    A document matching some of the words still counts (ranked below those matching more).
     An exact stem counts 1, a prefix of the word being typed 0.9, a near spelling 0.7, each
     plus a little for how often the matched stems occur."""
     score = 0.0
+    found: list[int] = []
     for index, term in enumerate(query_terms):
         if term in doc_terms:
             matched, weight = [term], 1.0
@@ -108,9 +111,10 @@ def _match_query(
                 )
             matched, weight = [t for t in fuzzy_cache[term] if t in doc_terms], 0.7
             if not matched:
-                return None
+                continue
+        found.append(index)
         score += weight + 0.1 * math.log1p(sum(doc_terms[t] for t in matched))
-    return score
+    return score, found
 
 
 def list_library(
@@ -123,7 +127,8 @@ def list_library(
     condition: str = "",
 ) -> list[LibraryRow]:
     """Every clause with its latest version, filtered and, with `q`, ranked by French full-text
-    relevance (stems, accents ignored, typos tolerated, last word as a prefix while typing)."""
+    relevance (stems, accents ignored, typos tolerated, last word as a prefix while typing):
+    clauses matching more of the query's words first, those matching only some still listed."""
     rows = session.exec(
         select(Clause, ClauseVersion)
         .join(ClauseVersion)
@@ -151,6 +156,7 @@ def list_library(
         if condition and condition != "none" and not shown.conditions.get(condition):
             continue
         result.append(row)
+    words = [w for w in _WORD_RE.findall((q or "").lower()) if w not in STOP_WORDS]
     query_terms = terms(q or "")
     if query_terms:
         docs = {row.clause.id: Counter(row.shown.search_terms.split()) for row in result}
@@ -159,14 +165,16 @@ def list_library(
         prefix = bool(q) and not q[-1].isspace()
         kept = []
         for row in result:
-            score = _match_query(query_terms, docs[row.clause.id], vocabulary, cache, prefix)
-            if score is None:
+            score, found = _match_query(query_terms, docs[row.clause.id], vocabulary, cache, prefix)
+            if not found:
                 continue
             title_terms = set(terms(row.shown.title))
             row.score = score + 0.5 * sum(1 for t in query_terms if t in title_terms)
-            kept.append(row)
-        kept.sort(key=lambda r: (-r.score, r.clause.key))
-        return kept
+            row.matched = [words[i] for i in found] if len(words) == len(query_terms) else []
+            row.of_words = len(query_terms)
+            kept.append((len(found), row))
+        kept.sort(key=lambda pair: (-pair[0], -pair[1].score, pair[1].clause.key))
+        return [row for _n, row in kept]
     order = {f: i for i, f in enumerate(FAMILIES)}
     result.sort(key=lambda r: (order.get(r.clause.family, 99), r.clause.key))
     return result
