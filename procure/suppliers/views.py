@@ -14,7 +14,7 @@ from procure.web.session import db_session
 from sourcing.ingest import BUYER_COLUMNS
 from sourcing.judge import note as judge_note
 from sourcing.models import SIZES
-from sourcing.search import COMPONENTS
+from sourcing.search import COMPONENTS, DEFAULT_WEIGHTS
 
 bp = Blueprint("sourcing", __name__, url_prefix="/sourcing")
 ROLES = ("sourcing", "admin")
@@ -208,7 +208,13 @@ def shortlists():
 def shortlist(shortlist_id: int):
     sl, items, record = svc.get_shortlist(session=db_session(), shortlist_id=shortlist_id)
     return render(
-        "sourcing/shortlist.html", shortlist=sl, items=items, record=record, label=svc.label
+        "sourcing/shortlist.html",
+        shortlist=sl,
+        items=items,
+        record=record,
+        label=svc.label,
+        component_text=svc.component_text,
+        weights=record.weights if record else DEFAULT_WEIGHTS,
     )
 
 
@@ -217,7 +223,7 @@ def shortlist(shortlist_id: int):
 def shortlist_csv(shortlist_id: int):
     body = svc.shortlist_csv(session=db_session(), shortlist_id=shortlist_id)
     return Response(
-        "\ufeff" + body,
+        body,
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename=preselection-{shortlist_id}.csv"},
     )

@@ -20,8 +20,11 @@ from .search import (
     submit_judge,
 )
 from .shortlists import (
+    CSV_BOM,
     DOCUMENT_KIND,
+    component_text,
     create_shortlist,
+    shortlist_columns,
     get_shortlist,
     latest_shortlist_docx,
     list_shortlists,
@@ -41,7 +44,10 @@ from .suppliers import (
 )
 
 __all__ = [
+    "CSV_BOM",
     "DOCUMENT_KIND",
+    "component_text",
+    "shortlist_columns",
     "FORMAT_LABELS",
     "NO_COMPETITION",
     "SourcingModel",
