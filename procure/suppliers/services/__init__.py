@@ -5,7 +5,16 @@ Persistence and audit around the `sourcing` library (which knows nothing of Flas
 This package is the room's public facade; each concern lives in its own module.
 """
 
-from .imports import FORMAT_LABELS, import_data, propose_merges, save_upload, submit_import
+from .imports import (
+    FORMAT_LABELS,
+    HeldUpload,
+    UploadRefused,
+    hold_upload,
+    import_data,
+    propose_merges,
+    save_upload,
+    submit_import,
+)
 from .index import submit_index, sync_index
 from .merges import decide_merge, merge_proposals, merges_page
 from .model import SourcingModel, available_model, model_info
@@ -49,6 +58,9 @@ __all__ = [
     "component_text",
     "shortlist_columns",
     "FORMAT_LABELS",
+    "HeldUpload",
+    "UploadRefused",
+    "hold_upload",
     "NO_COMPETITION",
     "SourcingModel",
     "create_shortlist",
