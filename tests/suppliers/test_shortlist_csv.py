@@ -101,5 +101,5 @@ def test_csv_is_french_for_spreadsheets(session):
     assert cells["Taille de l'entreprise"] == "PME"
     assert cells["Avis du modèle (note sur 4)"] == "3"
     assert cells["Nom"] == "Société Éloïse"
-    assert "25 février 2019 Ville : Objet (72000000)" == cells["Marchés passés (preuves)"]
+    assert cells["Marchés passés (preuves)"] == "25 février 2019 Ville : Objet (72000000)"
     assert not [c for c in row if re.fullmatch(r"-?\d+\.\d+", c)]  # no dot decimal anywhere
