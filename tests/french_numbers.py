@@ -16,9 +16,12 @@ ALLOWED_BEFORE = re.compile(
 )
 
 
+SECTION_NUMBER = re.compile(r"^\s*\d+(\.\d+)+\s", re.MULTILINE)  # "3.1 Title" in a document
+
+
 def dot_decimals(text: str) -> list[str]:
     """Each English-style decimal in `text`, with a little context."""
-    flat = " ".join(text.split())
+    flat = " ".join(SECTION_NUMBER.sub(" ", text).split())
     found = []
     for m in DOT_DECIMAL.finditer(flat):
         if ALLOWED_BEFORE.search(flat[max(0, m.start() - 20) : m.start()]):

@@ -41,7 +41,9 @@ def test_demo_pages_and_exports_have_no_dot_decimal(client, demo_tender, app, tm
     base = f"/tenders/{tender.id}"
     show = soup(client.get(base))
     urls = ["/tenders/", base, f"{base}/edit", f"{base}/check", "/tenders/rules", "/tenders/new"]
-    urls += sorted({a["href"].split("#")[0] for a in show.select("#clause-list a[href*='/clauses/']")})
+    urls += sorted(
+        {a["href"].split("#")[0] for a in show.select("#clause-list a[href*='/clauses/']")}
+    )
     assert len(urls) > 20  # the demo pins dozens of clauses, with numeric variables
     found = {}
     for url in urls:
@@ -68,6 +70,8 @@ def test_demo_pages_and_exports_have_no_dot_decimal(client, demo_tender, app, tm
     assert len(links) == 6
     for i, href in enumerate(links):
         r = client.get(href)
-        path = tmp_path / f"piece-{i}.{'odt' if 'odt' in r.headers['Content-Disposition'] else 'docx'}"
+        path = (
+            tmp_path / f"piece-{i}.{'odt' if 'odt' in r.headers['Content-Disposition'] else 'docx'}"
+        )
         path.write_bytes(r.data)
         assert dot_decimals(read_text(path)) == [], href
