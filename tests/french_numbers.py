@@ -40,3 +40,19 @@ def page_text(soup) -> str:
         if i.get("type") not in ("hidden", "checkbox", "radio")
     ]
     return soup.get_text(" ") + " " + " ".join(values)
+
+
+# A number of five digits or more printed without its thousands separator ("300000 requêtes"),
+# except codes and references: standards (ISO/IEC 27001), decrees and numbered items (n° 12345).
+UNGROUPED = re.compile(r"(?<![\w.\-/:°])\d{5,}(?![\w\-/]|[.,]\d)")
+REFERENCE_BEFORE = re.compile(r"(iso|iec|en|nf|n°|no|décret|loi|siren|siret)[\s/:]*$", re.I)
+
+
+def ungrouped_numbers(text: str) -> list[str]:
+    """Each big number written without thousands separator in `text`, with a little context."""
+    flat = " ".join(text.split())
+    return [
+        flat[max(0, m.start() - 40) : m.end() + 10]
+        for m in UNGROUPED.finditer(flat)
+        if not REFERENCE_BEFORE.search(flat[max(0, m.start() - 12) : m.start()])
+    ]

@@ -38,6 +38,12 @@ def test_sourcing_search_shortlist_exports_and_import(
     assert page.get_by_role("heading", level=1).inner_text() == "Sourcing des fournisseurs"
     assert_accessible(page)
 
+    # 0. A search without a need: the refusal (422) is swapped in, with one banner.
+    page.get_by_role("button", name="Chercher").click()
+    page.locator("#results-error").wait_for()
+    assert page.locator(".error-summary").count() == 1
+    assert "besoin" in page.locator("#results-error").inner_text().lower()
+
     # 1. Search a need (htmx swaps the results in place).
     page.get_by_label("Besoin").fill("logiciels de gestion pour les collectivités")
     page.get_by_label("Résultats").fill("5")

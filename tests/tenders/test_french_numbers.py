@@ -9,7 +9,7 @@ from procure.documents import read_text
 from procure.tenders.models import Tender
 from tests.conftest import soup
 from tests.factories import load_library
-from tests.french_numbers import dot_decimals, page_text
+from tests.french_numbers import dot_decimals, page_text, ungrouped_numbers
 
 
 def test_dot_decimals_are_found_and_references_are_not():
@@ -17,6 +17,8 @@ def test_dot_decimals_are_found_and_references_are_not():
     assert dot_decimals("valeur 250.5 €")
     assert not dot_decimals("art. 1.2 du CCAG, article 30.2 du RGPD, OAuth 2.0, le 31/01/2026")
     assert not dot_decimals("code 72000000-5, fichier PRC-2026-0001-RC.docx, 1\u202f234,5")
+    assert ungrouped_numbers("un volume de 300000 requêtes") == ["un volume de 300000 requêtes"]
+    assert not ungrouped_numbers("300\u202f000 requêtes, ISO/IEC 27001, CPV 72000000-5, 2026")
 
 
 @pytest.fixture
@@ -49,7 +51,8 @@ def test_demo_pages_and_exports_have_no_dot_decimal(client, demo_tender, app, tm
     for url in urls:
         r = client.get(url)
         assert r.status_code == 200, url
-        bad = dot_decimals(page_text(soup(r)))
+        text = page_text(soup(r))
+        bad = dot_decimals(text) + ungrouped_numbers(text)
         if bad:
             found[url] = bad
     assert found == {}
@@ -74,4 +77,5 @@ def test_demo_pages_and_exports_have_no_dot_decimal(client, demo_tender, app, tm
             tmp_path / f"piece-{i}.{'odt' if 'odt' in r.headers['Content-Disposition'] else 'docx'}"
         )
         path.write_bytes(r.data)
-        assert dot_decimals(read_text(path)) == [], href
+        text = read_text(path)
+        assert dot_decimals(text) + ungrouped_numbers(text) == [], href
