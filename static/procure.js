@@ -33,3 +33,12 @@ document.addEventListener("click", function (event) {
   var first = list.lastElementChild && list.lastElementChild.querySelector("input, select");
   if (first) first.focus();
 });
+
+// A form refused with 422 answers with its fragment re-rendered with each field's message:
+// show it (htmx 2 swaps no 4xx response by default, so the person would see nothing).
+document.addEventListener("htmx:beforeSwap", function (event) {
+  if (event.detail.xhr && event.detail.xhr.status === 422) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -89,22 +89,34 @@ def _plain(number: float) -> str:
 def format_number(value: float | int | None, digits: int | None = None, *, empty: str = "—") -> str:
     """1234.5 -> "1 234,5" (narrow no-break space); `digits` fixes the decimals.
 
-    Without `digits`, integers have none and other values up to six significant decimals. Very
-    small non-zero values that would round to zero are written in scientific notation.
+    Without `digits`, integers have none and other values up to six significant decimals. A
+    non-zero value that `digits` would round to zero keeps two significant digits ("0,000012"),
+    up to six decimals; below that it reads "< 0,000001" (never scientific notation).
     """
     if value is None:
         return empty
     if isinstance(value, float) and not math.isfinite(value):
         return empty
     if digits is not None and value != 0 and abs(value) < 10 ** (-digits):
-        mantissa, _, exponent = f"{value:.2e}".partition("e")
-        return f"{mantissa.replace('.', ',')} × 10^{int(exponent)}"
+        return _format_small(value)
     if digits is None:
         if float(value).is_integer():
             return format_decimal(int(value), format="#,##0", locale=LOCALE)
         return format_decimal(value, format="#,##0.######", locale=LOCALE)
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+SMALL_DECIMALS = 6  # the most decimals a person is shown for a very small value
+
+
+def _format_small(value: float | int) -> str:
+    """A tiny non-zero value with two significant digits, or a bound below 10^-6."""
+    if abs(value) < 10**-SMALL_DECIMALS:
+        bound = format_decimal(10**-SMALL_DECIMALS, format="0.######", locale=LOCALE)
+        return f"< {bound}" if value > 0 else f"> -{bound}"
+    decimals = min(SMALL_DECIMALS, 1 - math.floor(math.log10(abs(value))))
+    return format_decimal(round(value, decimals), format="0." + "#" * decimals, locale=LOCALE)
 
 
 def format_money(amount: float | int | None, *, empty: str = "—") -> str:

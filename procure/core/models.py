@@ -122,11 +122,10 @@ class Job(SQLModel, table=True):
 
     @property
     def percent(self) -> int:
-        return (
-            int(100 * self.progress / self.total)
-            if self.total
-            else (100 if self.status == "done" else 0)
-        )
+        """Progress in %, agreeing with the state: a finished job is at 100 %."""
+        if self.status == "done":
+            return 100
+        return min(100, int(100 * self.progress / self.total)) if self.total else 0
 
 
 class UserSession(SQLModel, table=True):

@@ -14,7 +14,7 @@ from procure.web.session import db_session
 from sourcing.ingest import BUYER_COLUMNS
 from sourcing.judge import note as judge_note
 from sourcing.models import SIZES
-from sourcing.search import COMPONENTS
+from sourcing.search import COMPONENTS, DEFAULT_WEIGHTS
 
 bp = Blueprint("sourcing", __name__, url_prefix="/sourcing")
 ROLES = ("sourcing", "admin")
@@ -35,6 +35,9 @@ def _page(context: dict, status: int = 200, **extra) -> Response:
         "formats": svc.FORMAT_LABELS,
         "buyer_columns": BUYER_COLUMNS,
         "errors": {},
+        "error_at": "",
+        "import_form": {},
+        "held": None,
     }
     return render(
         "sourcing/index.html", "sourcing/_results.html", status=status, **(page | context | extra)
@@ -78,6 +81,7 @@ def search():
             form=form,
             errors=exc.fields,
             error=exc.message,
+            error_at="search",
         )
     if request.headers.get("HX-Request"):
         return render(
@@ -118,10 +122,17 @@ def upload():
             fmt=request.form.get("format", ""),
             filename=filename,
             data=upload_file.read() if upload_file and filename else b"",
+            held_token=request.form.get("fichier_conserve", ""),
         )
-    except ValidationError as exc:
+    except svc.UploadRefused as exc:
         return _page(
-            svc.overview(session=db_session()), status=422, errors=exc.fields, error=exc.message
+            svc.overview(session=db_session()),
+            status=422,
+            errors=exc.fields,
+            error=exc.message,
+            error_at="import",
+            import_form=request.form,
+            held=exc.held,
         )
     return redirect(url_for("sourcing.job", job_id=job.id))
 
@@ -191,6 +202,7 @@ def shortlist_create():
             status=422,
             errors=exc.fields,
             error=exc.message,
+            error_at="shortlist",
         )
     flash("Présélection créée.", "success")
     return redirect(url_for("sourcing.shortlist", shortlist_id=sl.id))
@@ -208,7 +220,13 @@ def shortlists():
 def shortlist(shortlist_id: int):
     sl, items, record = svc.get_shortlist(session=db_session(), shortlist_id=shortlist_id)
     return render(
-        "sourcing/shortlist.html", shortlist=sl, items=items, record=record, label=svc.label
+        "sourcing/shortlist.html",
+        shortlist=sl,
+        items=items,
+        record=record,
+        label=svc.label,
+        component_text=svc.component_text,
+        weights=record.weights if record else DEFAULT_WEIGHTS,
     )
 
 
@@ -217,7 +235,7 @@ def shortlist(shortlist_id: int):
 def shortlist_csv(shortlist_id: int):
     body = svc.shortlist_csv(session=db_session(), shortlist_id=shortlist_id)
     return Response(
-        "\ufeff" + body,
+        body,
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename=preselection-{shortlist_id}.csv"},
     )

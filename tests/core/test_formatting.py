@@ -63,7 +63,19 @@ def test_formatted_numbers_read_back(value):
 def test_french_typography():
     assert format_number(1234567.891, 2) == "1\u202f234\u202f567,89"
     assert format_number(None) == "—"
-    assert format_number(0.00001, 2) == "1,00 × 10^-5"
+    assert format_number(0.00001, 2) == "0,00001"
     assert format_money(480000) == "480\u202f000,00\u00a0€"
     assert format_date(date(2026, 11, 23)) == "23 novembre 2026"
     assert format_datetime(datetime(2026, 11, 23, 14, 5)) == "23/11/2026 14:05"
+
+
+def test_small_values_are_read_by_a_person_not_in_scientific_notation():
+    # Two significant digits instead of a rounding to zero, at most six decimals, then a bound.
+    assert format_number(0.0000123, 2) == "0,000012"
+    assert format_number(0.0078125, 2) == "0,0078"
+    assert format_number(-0.004, 1) == "-0,004"
+    assert format_number(1e-9, 2) == "< 0,000001"
+    assert format_number(-1e-8, 2) == "> -0,000001"
+    assert format_number(0.004, 0) == "0,004"
+    assert all("10^" not in format_number(10.0**-k, 2) for k in range(1, 12))
+    assert parse_number(format_number(0.0000123, 2)) == 0.000012

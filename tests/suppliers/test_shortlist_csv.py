@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -43,13 +44,13 @@ def test_supplier_text_is_defused_in_the_csv(session, payload):
     )
     session.commit()
     body = svc.shortlist_csv(session=session, shortlist_id=shortlist.id)
-    header, row = list(csv.reader(io.StringIO(body), delimiter=";"))
+    header, row = list(csv.reader(io.StringIO(body.removeprefix(svc.CSV_BOM)), delimiter=";"))
     cells = dict(zip(header, row, strict=True))
-    assert cells["nom"] == "'" + payload
-    assert cells["preuves"].startswith("'")
-    assert cells["score"] == "-1,50"  # our own numbers stay numbers
+    assert cells["Nom"] == "'" + payload
+    assert cells["Marchés passés (preuves)"].startswith("'")
+    assert cells["Score (sur 100)"] == "-1,50"  # our own numbers stay numbers
     for name, value in cells.items():
-        if name != "score":
+        if name != "Score (sur 100)":
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (name, value)
 
 
@@ -59,3 +60,46 @@ def test_plain_text_is_untouched():
 
     assert csv_text("Société Générale d'IA") == "Société Générale d'IA"
     assert csv_text(None) == ""
+
+
+def test_csv_is_french_for_spreadsheets(session):
+    """BOM for Excel, semicolons, decimal commas without group separator, unique French headers."""
+    supplier = Supplier(name="Société Éloïse", siren="552100554", department="69", size="PME")
+    session.add(supplier)
+    session.flush()
+    shortlist = Shortlist(title="Test", need="besoin")
+    session.add(shortlist)
+    session.flush()
+    session.add(
+        ShortlistItem(
+            shortlist_id=shortlist.id,
+            supplier_id=supplier.id,
+            score=1234.5,  # never a real score (0 to 100): checks the absence of group separator
+            components={"texte": 0.40625, "cpv": 0.032, "taille": 1.0},
+            evidence=[
+                {
+                    "date": "2019-02-25",
+                    "date_fr": "25 février 2019",
+                    "buyer": "Ville",
+                    "object": "Objet",
+                    "cpv": "72000000",
+                }
+            ],
+            judgement={"fit": 3},
+        )
+    )
+    session.commit()
+    body = svc.shortlist_csv(session=session, shortlist_id=shortlist.id)
+    assert body.startswith("\ufeff")
+    header, row = list(csv.reader(io.StringIO(body.removeprefix(svc.CSV_BOM)), delimiter=";"))
+    assert len(header) == len(set(header)) == len(row)
+    assert header == svc.shortlist_columns()
+    cells = dict(zip(header, row, strict=True))
+    assert cells["Score (sur 100)"] == "1234,50"
+    assert cells["Pertinence du texte (0 à 1)"] == "0,406"
+    assert cells["Taille (0 à 1)"] == "1,000"
+    assert cells["Taille de l'entreprise"] == "PME"
+    assert cells["Avis du modèle (note sur 4)"] == "3"
+    assert cells["Nom"] == "Société Éloïse"
+    assert cells["Marchés passés (preuves)"] == "25 février 2019 Ville : Objet (72000000)"
+    assert not [c for c in row if re.fullmatch(r"-?\d+\.\d+", c)]  # no dot decimal anywhere

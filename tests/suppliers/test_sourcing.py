@@ -244,7 +244,7 @@ def test_index_search_judge_shortlist_and_exports(runner, client, login, session
     shortlist_url = r.headers["Location"]
     csv_text = client.get(shortlist_url + ".csv").get_data(as_text=True)
     assert (
-        csv_text.lstrip("\ufeff").startswith("siren;nom;score;semantique")
+        csv_text.startswith("\ufeffSIREN;Nom;Score (sur 100);Proximité sémantique (0 à 1)")
         and len(csv_text.strip().splitlines()) == 3
     )
     assert client.get(shortlist_url + ".docx").status_code == 404  # a GET writes nothing
@@ -259,6 +259,9 @@ def test_index_search_judge_shortlist_and_exports(runner, client, login, session
     path.write_bytes(r.data)
     text = read_text(path)
     assert "Rapport de sourcing" in text and "Pondérations" in text and "Présélection" in text
+    # The cover names the organisation, never the author's e-mail, and the title once.
+    assert "Ministère de test" in text and "@" not in text
+    assert text.count("Rapport de sourcing") == 1
     record = session.get(SourcingSearch, search_id)
     assert record.model["file_hash"] in text
     assert events(session, "sourcing.shortlist") and events(session, "sourcing.export_docx")

@@ -5,7 +5,16 @@ Persistence and audit around the `sourcing` library (which knows nothing of Flas
 This package is the room's public facade; each concern lives in its own module.
 """
 
-from .imports import FORMAT_LABELS, import_data, propose_merges, save_upload, submit_import
+from .imports import (
+    FORMAT_LABELS,
+    HeldUpload,
+    UploadRefused,
+    hold_upload,
+    import_data,
+    propose_merges,
+    save_upload,
+    submit_import,
+)
 from .index import submit_index, sync_index
 from .merges import decide_merge, merge_proposals, merges_page
 from .model import SourcingModel, available_model, model_info
@@ -20,11 +29,14 @@ from .search import (
     submit_judge,
 )
 from .shortlists import (
+    CSV_BOM,
     DOCUMENT_KIND,
+    component_text,
     create_shortlist,
     get_shortlist,
     latest_shortlist_docx,
     list_shortlists,
+    shortlist_columns,
     shortlist_csv,
     shortlist_docx,
     shortlist_from_tokens,
@@ -41,8 +53,14 @@ from .suppliers import (
 )
 
 __all__ = [
+    "CSV_BOM",
     "DOCUMENT_KIND",
+    "component_text",
+    "shortlist_columns",
     "FORMAT_LABELS",
+    "HeldUpload",
+    "UploadRefused",
+    "hold_upload",
     "NO_COMPETITION",
     "SourcingModel",
     "create_shortlist",

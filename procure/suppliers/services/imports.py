@@ -3,6 +3,11 @@ it leaves behind for suppliers without SIREN that look like a known one."""
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -139,6 +144,77 @@ def save_upload(*, upload_dir: str, filename: str, data: bytes) -> str:
     return str(path)
 
 
+# A file refused with its form (no format chosen...) is held for the person's next try, since a
+# browser cannot refill a file input: in the instance's upload area, named by an opaque token.
+HELD_FOLDER = "held"
+HELD_SECONDS = 3600  # a held file older than this is deleted
+HELD_MAX_FILES = 50  # at most this many held files in all (the oldest go first)
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+@dataclass(frozen=True)
+class HeldUpload:
+    token: str
+    filename: str
+
+
+class UploadRefused(ValidationError):
+    """The import form refused; `held` names the uploaded file kept for the next try."""
+
+    def __init__(self, message: str, *, fields: dict[str, str], held: HeldUpload | None):
+        super().__init__(message, fields=fields)
+        self.held = held
+
+
+def _held_dir(upload_dir: str) -> Path:
+    return Path(upload_dir) / "uploads" / HELD_FOLDER
+
+
+def _purge_held(folder: Path) -> None:
+    """Delete held files past their time, then the oldest beyond the count bound."""
+    now = time.time()
+    files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+    for i, meta in enumerate(files):
+        if now - meta.stat().st_mtime > HELD_SECONDS or len(files) - i > HELD_MAX_FILES:
+            meta.with_suffix(".bin").unlink(missing_ok=True)
+            meta.unlink(missing_ok=True)
+
+
+def hold_upload(*, upload_dir: str, actor: Actor, filename: str, data: bytes) -> HeldUpload:
+    """Keep an uploaded file for the same person's next try; returns its opaque token."""
+    folder = _held_dir(upload_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    _purge_held(folder)
+    token = secrets.token_urlsafe(24)
+    name = Path(filename).name[:200] or "fichier"
+    (folder / f"{token}.bin").write_bytes(data)
+    meta = {"filename": name, "user_id": actor.user_id, "size": len(data)}
+    (folder / f"{token}.json").write_text(json.dumps(meta), encoding="utf-8")
+    return HeldUpload(token, name)
+
+
+def held_upload(*, upload_dir: str, actor: Actor, token: str) -> tuple[HeldUpload, Path] | None:
+    """The file held under `token` for this person, or None (unknown, expired or not theirs)."""
+    if not token or not _TOKEN.fullmatch(token):
+        return None
+    folder = _held_dir(upload_dir)
+    meta_path, data_path = folder / f"{token}.json", folder / f"{token}.bin"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if time.time() - meta_path.stat().st_mtime > HELD_SECONDS or not data_path.exists():
+            return None
+    except (OSError, ValueError):
+        return None
+    if meta.get("user_id") != actor.user_id:
+        return None
+    return HeldUpload(token, str(meta.get("filename") or "fichier")), data_path
+
+
+def _release_held(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.with_suffix(".json").unlink(missing_ok=True)
+
+
 def submit_import(
     *,
     session: Session,
@@ -148,20 +224,40 @@ def submit_import(
     fmt: str,
     filename: str,
     data: bytes,
+    held_token: str = "",
 ) -> Job:
-    """Check an uploaded file, keep it and queue its import (the web's import form)."""
+    """Check an uploaded file, keep it and queue its import (the web's import form).
+
+    A new file replaces a held one; without a new file, the file held under `held_token` (from
+    an earlier refused try) is used. When the form is refused, the file is held and named in
+    the error (`UploadRefused.held`), so the person does not have to choose it again.
+    """
+    held = None if data else held_upload(upload_dir=upload_dir, actor=actor, token=held_token)
+    if held:
+        filename, data = held[0].filename, held[1].read_bytes()
     errors = {}
     if fmt not in FORMATS:
         errors["format"] = "Choisissez le format du fichier."
     if not filename:
         errors["fichier"] = "Choisissez un fichier."
+    elif not data:
+        errors["fichier"] = f"{filename} est vide."
     if errors:
-        raise ValidationError("Import impossible : corrigez les champs signalés.", fields=errors)
-    if not data:
-        raise ValidationError(
-            "Import impossible : le fichier est vide.", fields={"fichier": f"{filename} est vide."}
+        if held:
+            kept: HeldUpload | None = held[0]
+        elif data:
+            kept = hold_upload(upload_dir=upload_dir, actor=actor, filename=filename, data=data)
+        else:
+            kept = None
+        message = (
+            "Import impossible : le fichier est vide."
+            if list(errors) == ["fichier"] and filename
+            else "Import impossible : corrigez les champs signalés."
         )
+        raise UploadRefused(message, fields=errors, held=kept)
     path = save_upload(upload_dir=upload_dir, filename=filename, data=data)
+    if held:
+        _release_held(held[1])
     return jobs.submit(
         session=session,
         queue=queue,

@@ -14,6 +14,7 @@ from procure.core import audit
 from procure.core.audit import Actor
 from procure.core.errors import NotFound, ValidationError
 from procure.core.formatting import format_number
+from procure.core.models import User
 from procure.core.pagination import Page, paginate
 from procure.documents import Bullet, DocumentSpec, Heading, Paragraph, Table, write_docx
 from procure.documents.store import DocumentStore
@@ -134,33 +135,56 @@ def csv_text(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+CSV_BOM = "\ufeff"  # so that Excel reads the file as UTF-8 (accents), as LibreOffice does
+
+
+def csv_number(value: float | int | None, digits: int) -> str:
+    """A number for a French spreadsheet: decimal comma, no group separator (a narrow no-break
+    space would turn the cell into text)."""
+    return format_number(value, digits, empty="").replace("\u202f", "")
+
+
+def shortlist_columns() -> list[str]:
+    """The CSV's column headers, in French and each once."""
+    return [
+        "SIREN",
+        "Nom",
+        "Score (sur 100)",
+        *[f"{lsearch.COMPONENT_LABELS.get(c, c)} (0 à 1)" for c in lsearch.COMPONENTS],
+        "Département",
+        "Taille de l'entreprise",
+        "Marchés passés (preuves)",
+        "Avis du modèle (note sur 4)",
+    ]
+
+
 def shortlist_csv(*, session: Session, shortlist_id: int) -> str:
-    """The shortlist as a French CSV (semicolons, decimal commas); text cells from supplier data
-    are defused (`csv_text`), numbers are ours."""
+    """The shortlist as a French CSV: UTF-8 with a BOM, semicolons, decimal commas, one header
+    per column; text cells from supplier data are defused (`csv_text`), numbers are ours."""
     sl, items, _ = get_shortlist(session=session, shortlist_id=shortlist_id)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     comps = list(lsearch.COMPONENTS)
-    writer.writerow(
-        ["siren", "nom", "score", *comps, "departement", "taille", "preuves", "jugement"]
-    )
+    writer.writerow(shortlist_columns())
     for item, s in items:
         evidence = " | ".join(
-            f"{e['date']} {e['buyer']} : {e['object']} ({e['cpv']})" for e in item.evidence
+            f"{e.get('date_fr') or e['date']} {e['buyer']} : {e['object']} ({e['cpv']})"
+            for e in item.evidence
         )
+        fit = item.judgement.get("fit") if item.judgement else None
         writer.writerow(
             [
                 csv_text(s.siren or ""),
                 csv_text(label(s)),
-                format_number(item.score, 2),
-                *[format_number(item.components.get(c), empty="") for c in comps],
+                csv_number(item.score, 2),
+                *[csv_number(item.components.get(c), 3) for c in comps],
                 csv_text(s.department),
                 csv_text(s.size),
                 csv_text(evidence),
-                item.judgement.get("fit", "") if item.judgement else "",
+                csv_number(fit, 0) if isinstance(fit, int | float) else "",
             ]
         )
-    return out.getvalue()
+    return CSV_BOM + out.getvalue()
 
 
 def shortlist_docx(
@@ -168,10 +192,11 @@ def shortlist_docx(
 ) -> Path:
     """The sourcing report, written into the document store; returns the stored file's path."""
     sl, items, record = get_shortlist(session=session, shortlist_id=shortlist_id)
+    author = session.get(User, actor.user_id) if actor.user_id else None
     spec = DocumentSpec(
-        title="Rapport de sourcing",
-        subtitle=sl.title,
-        buyer=actor.email,
+        title=sl.title,
+        subtitle="",
+        buyer=author.organisation if author else "",  # the organisation, never a person's e-mail
         reference=f"SOURCING-{sl.id}",
         piece="Rapport de sourcing",
         date=datetime.now(UTC).strftime("%d/%m/%Y"),
@@ -213,7 +238,10 @@ def _report_blocks(
     blocks.append(
         Table(
             ["Composante", "Définition", "Poids"],
-            [[k, v, format_number(weights.get(k, 0), 2)] for k, v in lsearch.COMPONENTS.items()],
+            [
+                [lsearch.COMPONENT_LABELS.get(k, k), v, format_number(weights.get(k, 0), 2)]
+                for k, v in lsearch.COMPONENTS.items()
+            ],
             caption="Pondérations",
         )
     )
@@ -221,11 +249,10 @@ def _report_blocks(
     for item, s in items:
         score = format_number(item.score, 1)
         blocks.append(Heading(f"{label(s)} ({s.siren or 'sans SIREN'}) : {score}/100", level=2))
-        blocks.append(
-            Paragraph(", ".join(f"{k} {format_number(v, 2)}" for k, v in item.components.items()))
-        )
+        blocks.append(Paragraph(component_text(item.components, weights)))
         for e in item.evidence:
-            blocks.append(Bullet(f"{e['date']} · {e['buyer']} : {e['object']} (CPV {e['cpv']})"))
+            day = e.get("date_fr") or e["date"]
+            blocks.append(Bullet(f"{day} · {e['buyer']} : {e['object']} (CPV {e['cpv']})"))
         if item.judgement:
             blocks += _judgement_blocks(item.judgement)
     model = record.model if record else {}
@@ -237,6 +264,15 @@ def _report_blocks(
         ),
     ]
     return blocks
+
+
+def component_text(components: dict, weights: dict) -> str:
+    """ "Pertinence du texte 0,41 ; Récence 0,00" for the components that weigh in the score."""
+    return " ; ".join(
+        f"{lsearch.COMPONENT_LABELS.get(k, k)} {format_number(v, 2)}"
+        for k, v in components.items()
+        if weights.get(k, 0) > 0
+    )
 
 
 def _judgement_blocks(j: dict) -> list:

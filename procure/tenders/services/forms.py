@@ -437,7 +437,29 @@ def tender_form(tender: Tender | None) -> dict:
         "launch_date": tender.launch_date.isoformat() if tender.launch_date else "",
         "lots_reason": tender.lots_reason,
         "hosting_security_reason": tender.hosting_security_reason,
-        "award_criteria": tender.award_criteria,
-        "requests_per_year": tender.requests_per_year or "",
-        "tokens_per_request": tender.tokens_per_request or "",
+        "award_criteria": [_criterion_form(c) for c in tender.award_criteria],
+        "requests_per_year": format_number(tender.requests_per_year, empty=""),
+        "tokens_per_request": format_number(tender.tokens_per_request, empty=""),
     }
+
+
+NUMERIC_CRITERION_FIELDS = ("weight", "max_score", "cap")
+
+
+def _criterion_form(criterion: dict) -> dict:
+    """A stored criterion with its numbers written in French for the form ("12,5", "1 000")."""
+
+    def french(item: dict) -> dict:
+        return {
+            k: format_number(v) if k in NUMERIC_CRITERION_FIELDS and _is_number(v) else v
+            for k, v in item.items()
+        }
+
+    shown = french(criterion)
+    if criterion.get("sub_criteria"):
+        shown["sub_criteria"] = [french(s) for s in criterion["sub_criteria"]]
+    return shown
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -7,12 +7,14 @@ filter no data themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session
 
 from procure.clause_library.models import Clause, ClauseVersion
 from procure.core.audit import Actor
+from procure.core.formatting import format_number
 from procure.tenders.models import Tender, TenderDocument
 from procure.tenders.services.access import get_tender
 from procure.tenders.services.clauses import (
@@ -92,10 +94,15 @@ def form_page(
 
 
 def _as_form(value: Any) -> str:
+    """A stored value as the form shows it: French numbers ("2 000", "99,5") and dates."""
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
         return "oui" if value else "non"
+    if isinstance(value, int | float):
+        return format_number(value)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
     return "" if value is None else str(value)
 
 
