@@ -43,12 +43,10 @@ PIPELINES: dict[str, dict] = {
     "bm25": {"mode": "text"},
     "hybride (défaut)": {"mode": "hybrid"},
     "sans modèle": {"mode": "hybrid", "use_model": False},
-    "sans classifieur CPV": {"mode": "hybrid", "use_head": False},
-    "sans vecteurs (classifieur seul)": {
-        "mode": "hybrid",
-        "use_vectors": False,
-        "weights": {"semantique": 0.0},
-    },
+    "sans groupes CPV prédits (cpv_modele)": {"mode": "hybrid", "use_model_cpv": False},
+    "sans expansion par les libellés CPV prédits": {"mode": "hybrid", "use_labels": False},
+    "sans repondération des classes par le modèle": {"mode": "hybrid", "use_reweight": False},
+    "sans recherche vectorielle": {"mode": "hybrid", "use_vectors": False},
     "vecteurs seuls": {"mode": "vector"},
 }
 
