@@ -2,8 +2,10 @@
 
 1. The need's words are matched against the 9,454 French CPV labels (`search_cpv`): the best
    classes are the need's *CPV classes* (shown to the user, who may correct them with `--cpv`).
-2. Candidates come from two retrievers: the French full-text index (BM25) and the vector index
-   (the need embedded by the local model). Their union is scored.
+2. Candidates come from the French full-text index (BM25), the vector index (the need embedded
+   by the local model) and a second full-text query made of the CPV labels of the groups the
+   model's CPV head predicts for the need. Their union is scored; the head also gives the
+   `cpv_modele` component (the supplier's contracts in the predicted CPV divisions).
 3. score = 100 x sum(weight_i x component_i) / sum(weight_i over the components that apply), each
    component in [0, 1] (see COMPONENTS and docs/sourcing.md). Location, size and certifications
    apply only when the search asks for them; the model's judgement only for judged results.
