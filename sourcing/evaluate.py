@@ -47,7 +47,7 @@ PIPELINES: dict[str, dict] = {
     "hybride (défaut)": {"mode": "hybrid"},
     "sans modèle": {"mode": "hybrid", "use_model": False},
     "sans groupes CPV prédits (cpv_modele)": {"mode": "hybrid", "use_model_cpv": False},
-    "sans expansion par les libellés CPV prédits": {"mode": "hybrid", "use_labels": False},
+    "avec élargissement par les libellés CPV prédits": {"mode": "hybrid", "use_labels": True},
     "sans repondération des classes par le modèle": {"mode": "hybrid", "use_reweight": False},
     "sans recherche vectorielle": {"mode": "hybrid", "use_vectors": False},
     "vecteurs seuls": {"mode": "vector"},

@@ -2,10 +2,11 @@
 
 1. The need's words are matched against the 9,454 French CPV labels (`search_cpv`): the best
    classes are the need's *CPV classes* (shown to the user, who may correct them with `--cpv`).
-2. Candidates come from the French full-text index (BM25), the vector index (the need embedded
-   by the local model) and a second full-text query made of the CPV labels of the groups the
-   model's CPV head predicts for the need. Their union is scored; the head also gives the
-   `cpv_modele` component (the supplier's contracts in the predicted CPV divisions).
+2. Candidates come from the French full-text index (BM25) and the vector index (the need embedded
+   by the local model); optionally (`use_labels`, measured neutral, off) from a second full-text
+   query made of the CPV labels of the groups the model's CPV head predicts for the need. Their
+   union is scored; the head also gives the `cpv_modele` component (the supplier's contracts in
+   the predicted CPV divisions).
 3. score = 100 x sum(weight_i x component_i) / sum(weight_i over the components that apply), each
    component in [0, 1] (see COMPONENTS and docs/sourcing.md). Location, size and certifications
    apply only when the search asks for them; the model's judgement only for judged results.
@@ -512,7 +513,7 @@ def search(
     use_vectors: bool = True,
     use_reweight: bool = True,
     use_model_cpv: bool = True,
-    use_labels: bool = True,
+    use_labels: bool = False,  # measured neutral (docs/sourcing.md): one full-text query saved
     no_match_threshold: float | None = None,
 ) -> dict[str, Any]:
     """Run one search: CPV classes, retrieval, score. Returns classes and ranked results.
