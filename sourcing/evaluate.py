@@ -38,17 +38,18 @@ NO_MATCH_FILE = Path(__file__).parent / "data" / "no_match_needs.txt"
 SPLITS = {"index": range(0, 14), "tune": range(14, 17), "report": range(17, 20)}
 
 # The pipelines compared (search() keyword arguments). "sans modèle" removes every model-derived
-# signal (query vector, vector candidates, semantic component, CPV head).
+# signal (query vector, vector candidates, semantic component, CPV head: the classes' reweighting,
+# the cpv_modele component and the expansion by the predicted CPV labels); the others remove one
+# signal each. A pipeline without any model-derived component uses its own no-match threshold
+# (search.NO_MATCH_THRESHOLD_TEXT), chosen on the tuning split like the default's.
 PIPELINES: dict[str, dict] = {
     "bm25": {"mode": "text"},
     "hybride (défaut)": {"mode": "hybrid"},
     "sans modèle": {"mode": "hybrid", "use_model": False},
-    "sans classifieur CPV": {"mode": "hybrid", "use_head": False},
-    "sans vecteurs (classifieur seul)": {
-        "mode": "hybrid",
-        "use_vectors": False,
-        "weights": {"semantique": 0.0},
-    },
+    "sans groupes CPV prédits (cpv_modele)": {"mode": "hybrid", "use_model_cpv": False},
+    "avec élargissement par les libellés CPV prédits": {"mode": "hybrid", "use_labels": True},
+    "sans repondération des classes par le modèle": {"mode": "hybrid", "use_reweight": False},
+    "sans recherche vectorielle": {"mode": "hybrid", "use_vectors": False},
     "vecteurs seuls": {"mode": "vector"},
 }
 
@@ -209,6 +210,7 @@ def measure(ctx: dict, *, variants=None, pipelines=None, progress=None, no_match
         "model": {"name": model.name, "file_hash": model.file_hash},
         "weights": lsearch.DEFAULT_WEIGHTS,
         "no_match_threshold": lsearch.NO_MATCH_THRESHOLD,
+        "no_match_threshold_without_model": lsearch.NO_MATCH_THRESHOLD_TEXT,
         "modes": results,
         "no_match_set": no_match_sets,
         "query_best_scores": _quantiles(positive_best),

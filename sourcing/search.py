@@ -2,8 +2,11 @@
 
 1. The need's words are matched against the 9,454 French CPV labels (`search_cpv`): the best
    classes are the need's *CPV classes* (shown to the user, who may correct them with `--cpv`).
-2. Candidates come from two retrievers: the French full-text index (BM25) and the vector index
-   (the need embedded by the local model). Their union is scored.
+2. Candidates come from the French full-text index (BM25) and the vector index (the need embedded
+   by the local model); optionally (`use_labels`, measured neutral, off) from a second full-text
+   query made of the CPV labels of the groups the model's CPV head predicts for the need. Their
+   union is scored; the head also gives the `cpv_modele` component (the supplier's contracts in
+   the predicted CPV divisions).
 3. score = 100 x sum(weight_i x component_i) / sum(weight_i over the components that apply), each
    component in [0, 1] (see COMPONENTS and docs/sourcing.md). Location, size and certifications
    apply only when the search asks for them; the model's judgement only for judged results.
@@ -27,6 +30,9 @@ COMPONENTS = {
     "comparaison avec les autres résultats",
     "cpv": "Marchés passés dans les classes CPV du besoin (part et profondeur de la correspondance)",
     "recence": "Ancienneté du marché correspondant le plus récent (demi-vie 3 ans)",
+    "cpv_modele": "Marchés du fournisseur dans les divisions CPV que le classifieur du modèle local "
+    "prédit pour le besoin : s = somme, sur ses marchés, de la probabilité de leur division, "
+    "ramenée à 1 - e^(-s/8)",
     "localisation": "Même département que demandé",
     "taille": "Taille demandée (PME, ETI, GE)",
     "certifications": "Part des certifications demandées déclarées",
@@ -38,6 +44,7 @@ COMPONENT_LABELS = {
     "texte": "Pertinence du texte",
     "cpv": "Marchés dans les classes CPV du besoin",
     "recence": "Récence",
+    "cpv_modele": "Marchés dans les divisions CPV prédites par le modèle",
     "localisation": "Localisation",
     "taille": "Taille",
     "certifications": "Certifications",
@@ -48,6 +55,7 @@ DEFAULT_WEIGHTS = {
     "texte": 0.35,
     "cpv": 0.35,
     "recence": 0.10,
+    "cpv_modele": 0.15,
     "localisation": 0.10,
     "taille": 0.05,
     "certifications": 0.10,
@@ -61,7 +69,10 @@ HEAD_FULL = 0.20  # ... and at or above this one it counts fully
 HEAD_LEVEL_WEIGHT = {3: 1.0, 2: 0.6}  # a group-level class is worth more than a division
 # A search whose best result scores below this has no relevant supplier in the data
 # ("aucun fournisseur pertinent dans les données"); chosen on the tuning split (docs/sourcing.md).
-NO_MATCH_THRESHOLD = 47.0
+NO_MATCH_THRESHOLD = 40.0
+# ... and when no model-derived component applies (model unavailable, or the ablation), the
+# threshold chosen the same way for that pipeline
+NO_MATCH_THRESHOLD_TEXT = 55.0
 HALF_LIFE_YEARS = 3.0
 CANDIDATES = 100
 
@@ -117,6 +128,37 @@ def cpv_component(entries: list[tuple[str, int]], classes: list[dict]) -> tuple[
     share = best_total / len(entries)
     volume = 1 - math.exp(-matches / 2)  # 1 match 0.39, 2: 0.63, 4: 0.86
     return round(0.5 * share + 0.5 * volume, 4), matches, latest
+
+
+MODEL_VOLUME_K = 8.0  # cpv_modele = 1 - exp(-s / MODEL_VOLUME_K), s = sum of the divisions' p
+
+
+def head_probabilities(semantic, vector) -> dict[str, float]:
+    """{CPV prefix: probability} of every class of every head (division and group) for `vector`."""
+    probs: dict[str, float] = {}
+    if semantic is None or vector is None:
+        return probs
+    for head in semantic.heads.values():
+        for prefix, p in head.predict(vector, top=len(head.classes)):
+            probs[prefix] = p
+    return probs
+
+
+def model_cpv_features(entries: list[tuple[str, int]], probs: dict[str, float]) -> dict[str, float]:
+    """How much of a supplier's record lies in the CPV groups the head predicts for the need:
+    the sum over its contracts of their group's probability (s3), the same per division (s2),
+    and their means. Absolute: a probability, not a comparison with the other hits."""
+    if not entries or not probs:
+        return {"s3": 0.0, "s2": 0.0, "m3": 0.0, "m2": 0.0}
+    s3 = sum(probs.get(code[:3], 0.0) for code, _ in entries)
+    s2 = sum(probs.get(code[:2], 0.0) for code, _ in entries)
+    n = len(entries)
+    return {"s3": s3, "s2": s2, "m3": s3 / n, "m2": s2 / n}
+
+
+def model_cpv_component(features: dict[str, float]) -> float:
+    """Division level, saturating volume: chosen on the tuning split (docs/sourcing.md)."""
+    return round(1 - math.exp(-features["s2"] / MODEL_VOLUME_K), 4)
 
 
 def _common(a: str, b: str) -> str:
@@ -267,8 +309,10 @@ def score_candidates(
     weights: dict[str, float],
     judgements: dict[int, int] | None = None,
     today: date | None = None,
+    probs: dict[str, float] | None = None,
 ) -> list[dict[str, Any]]:
-    """Score every candidate; each component is absolute (nothing relative to the best hit)."""
+    """Score every candidate; each component is absolute (nothing relative to the best hit).
+    `probs` are the CPV head's probabilities for the need (None: no model-derived component)."""
     judgements = judgements or {}
     results = []
     wanted_certs = [c.strip().lower() for c in q.certifications if c.strip()]
@@ -281,6 +325,8 @@ def score_candidates(
             "cpv": cpv_value,
             "recence": recency(latest, today) if matches else 0.0,
         }
+        if probs is not None:
+            comp["cpv_modele"] = model_cpv_component(model_cpv_features(entries, probs))
         if q.department:
             comp["localisation"] = 1.0 if r["department"] == q.department else 0.0
         if q.size:
@@ -389,6 +435,47 @@ def reweight_classes(semantic, vector, classes: list[dict]) -> list[dict]:
     return out
 
 
+LABEL_GROUPS = 2  # the head's best groups whose CPV label expands the full-text query
+LABEL_MIN_P = 0.15
+LABEL_CANDIDATES = 50
+
+
+def label_query(probs: dict[str, float]) -> str:
+    """The French CPV labels of the groups the head finds most probable for the need."""
+    table = load_cpv()
+    groups = sorted(
+        ((p, k) for k, p in probs.items() if len(k) == 3 and p >= LABEL_MIN_P), reverse=True
+    )
+    labels = []
+    for _p, prefix in groups[:LABEL_GROUPS]:
+        code = normalise_cpv(prefix.ljust(8, "0"))
+        if code and table.get(code):
+            labels.append(table[code])
+    return fts_query(" ".join(labels)) if labels else ""
+
+
+def label_candidates(table, q: Query, text: str, rows: dict[int, dict], n: int) -> dict[int, float]:
+    """Suppliers whose profile matches the predicted CPV labels (query expansion by the model's
+    classes, not by the hits): new candidates (their text component stays the need's own BM25)
+    and their BM25 on that label query."""
+    if not text.strip() or n <= 0:
+        return {}
+    cols = ["id", "siren", "name", "department", "size", "cpvs", "certifications"]
+    if "public_body" in table.schema.names:
+        cols.append("public_body")
+    search = table.search(text, query_type="fts", fts_columns="text")
+    where = _where(q)
+    if where:
+        search = search.where(where, prefilter=True)
+    out: dict[int, float] = {}
+    for r in search.select([*cols, "_score"]).limit(n).to_list():
+        if q.cpv and not any(c.startswith(q.cpv) for c, _ in _entries(r["cpvs"])):
+            continue
+        rows.setdefault(r["id"], r)
+        out[r["id"]] = float(r.get("_score") or 0.0)
+    return out
+
+
 def head_classes(semantic, vector, known: list[dict]) -> list[dict]:
     """The need's CPV classes predicted by the model's CPV head (sourcing.semantic)."""
     table = load_cpv()
@@ -424,7 +511,10 @@ def search(
     use_model: bool = True,
     use_head: bool = True,
     use_vectors: bool = True,
-    no_match_threshold: float = NO_MATCH_THRESHOLD,
+    use_reweight: bool = True,
+    use_model_cpv: bool = True,
+    use_labels: bool = False,  # measured neutral (docs/sourcing.md): one full-text query saved
+    no_match_threshold: float | None = None,
 ) -> dict[str, Any]:
     """Run one search: CPV classes, retrieval, score. Returns classes and ranked results.
 
@@ -447,17 +537,23 @@ def search(
             v = np.asarray(raw, dtype=np.float32)
             vector = (v / (np.linalg.norm(v) or 1.0)).tolist()
     rows, bm25, cosine = retrieve(table, q, vector if (use_vectors or q.mode == "vector") else None)
+    model_on = use_head and centred is not None and semantic is not None and bool(semantic.heads)
+    probs = head_probabilities(semantic, centred) if model_on and q.mode == "hybrid" else None
+    if probs and use_labels:
+        label_candidates(table, q, label_query(probs), rows, LABEL_CANDIDATES)
     if q.mode == "hybrid" and not q.cpv:
-        model_on = use_head and centred is not None and bool(semantic.heads)
         if model_on and HEAD_ADD:
             classes = classes + head_classes(semantic, centred, classes)
             if use_vectors:
                 class_candidates(table, q, vector, classes, rows, cosine, CLASS_CANDIDATES)
         if use_feedback:
             classes = classes + feedback_classes(rows, bm25, classes)
-        if model_on and HEAD_REWEIGHT:
+        if model_on and HEAD_REWEIGHT and use_reweight:
             classes = reweight_classes(semantic, centred, classes)
-    base = score_candidates(rows, bm25, cosine, q, classes, weights, today=today)
+    model_signals = probs is not None
+    base = score_candidates(
+        rows, bm25, cosine, q, classes, weights, today=today, probs=probs if use_model_cpv else None
+    )
     if q.mode == "hybrid":
         results = base
     else:  # single retriever, its own order (for the evaluation's baselines)
@@ -466,6 +562,8 @@ def search(
             (r for r in base if r["supplier_id"] in key),
             key=lambda r: (-key[r["supplier_id"]], r["supplier_id"]),
         )
+    if no_match_threshold is None:
+        no_match_threshold = NO_MATCH_THRESHOLD if model_signals else NO_MATCH_THRESHOLD_TEXT
     public = [r for r in results if r["public_body"]]
     results = [r for r in results if not r["public_body"]]
     top = results[0]["score"] if results else 0.0

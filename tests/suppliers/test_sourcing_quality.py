@@ -278,3 +278,23 @@ def test_sirene_continuity_is_imported_and_shown(tmp_path):
         ceased = continuity(by["518720925"], today=date(2026, 12, 1))
         assert ceased[0].startswith("Activité cessée") and "moins de 2 ans" in ceased[1]
         assert continuity(by["755800646"])[0] == "Active selon SIRENE"
+
+
+def test_model_cpv_component_is_absolute_and_saturates():
+    """The share of a supplier's record in the divisions the CPV head predicts: a function of
+    that supplier and the need's probabilities only, 0 without matching contracts, towards 1."""
+    probs = {"72": 0.9, "48": 0.1, "722": 0.6}
+    one = lsearch.model_cpv_features([("72212000", 2019)], probs)
+    many = lsearch.model_cpv_features([("72212000", 2019)] * 20, probs)
+    none = lsearch.model_cpv_features([("90910000", 2019)], probs)
+    assert lsearch.model_cpv_component(none) == 0.0
+    assert 0 < lsearch.model_cpv_component(one) < lsearch.model_cpv_component(many) < 1
+    assert lsearch.model_cpv_component(many) > 0.85
+    assert one["s2"] == pytest.approx(0.9) and one["s3"] == pytest.approx(0.6)
+
+
+def test_label_query_uses_the_predicted_groups_labels():
+    text = lsearch.label_query({"722": 0.6, "909": 0.05, "72": 0.9})
+    assert "programmation" in text.lower()  # 72200000: services de programmation et de conseil
+    assert "nettoyage" not in text.lower()  # 909 is below the probability floor
+    assert lsearch.label_query({"909": 0.01}) == ""
