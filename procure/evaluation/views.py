@@ -6,7 +6,7 @@ from flask import Blueprint, Response, flash, request, url_for
 
 from procure.core.errors import ValidationError
 from procure.evaluation import footprint as fp
-from procure.evaluation import scoring
+from procure.evaluation import scoring, units
 from procure.evaluation import services as ev
 from procure.web.files import document_store, send_document
 from procure.web.htmx import redirect, render
@@ -46,6 +46,8 @@ def _tender_page(
         max_score=scoring.max_score,
         method_of=scoring.method_of,
         criterion_text=ev.criterion_text,
+        kind_label=scoring.kind_label,
+        u=units,
         **view,
     )
 
@@ -111,6 +113,7 @@ def _offer_page(
         error=error,
         values=values if values is not None else (decl.data if decl else {}),
         defaults=fp.DEFAULTS,
+        u=units,
         **view,
     )
 
