@@ -204,7 +204,9 @@ def _save_notes(save, tender_id: int, offer_id: int, form_name: str, text_key: s
         )
     except ValidationError as exc:
         # Shown again in the page's one form: the fields take the offer's id, nothing is lost.
-        names = [c["name"] for c in ev.criteria(ev.get_tender(session=db_session(), tender_id=tender_id))]
+        names = [
+            c["name"] for c in ev.criteria(ev.get_tender(session=db_session(), tender_id=tender_id))
+        ]
         values = {
             f"{field}-{offer_id}-{i}": request.form.get(f"{field}-{i}", "")
             for i in range(len(names))
