@@ -208,20 +208,20 @@ def final_prefill(
             elif notes:
                 agreed = entry["spread"] == 0
                 mean = round(sum(notes) / len(notes), 2)
-                comments = " ; ".join(
-                    f"{names.get(s.user_id, '?')} ({format_number(s.score, 2)}) : {s.comment}"
+                comments = "".join(
+                    f"\n— {names.get(s.user_id, '?')} ({format_number(s.score)}) : {s.comment}"
                     for s in given
                 )
                 head = (
                     f"Accord des {len(notes)} évaluateurs."
                     if agreed
-                    else f"Moyenne des {len(notes)} évaluateurs (de {format_number(low, 2)} "
-                    f"à {format_number(high, 2)})."
+                    else f"Moyenne des {len(notes)} évaluateurs (de {format_number(low)} "
+                    f"à {format_number(high)})."
                 )
                 entry.update(
                     origin="agreement" if agreed else "mean",
                     score=notes[0] if agreed else mean,
-                    justification=_clip(f"{head} {comments}", MAX_TEXT),
+                    justification=_clip(head + comments, MAX_TEXT),
                 )
             else:
                 entry.update(origin="", score="", justification="")
