@@ -130,9 +130,7 @@ def test_report_in_docx_and_odt_opens_and_converts(locked, session, tmp_path):
     assert signatures[1][1].startswith("Évaluateur principal") and not signatures[1][3].strip()
     assert "pouvoir adjudicateur" in signatures[-1][1]
     body = "\n".join(p.text for p in d.paragraphs)
-    assert (
-        "il est proposé au pouvoir adjudicateur d'attribuer le marché à Beta Massif" in body
-    )
+    assert "il est proposé au pouvoir adjudicateur d'attribuer le marché à Beta Massif" in body
     assert "1. Beta Massif (81,34 sur 100) ; 2. Alpha Sobriété (79,00 sur 100)" in body
     all_text = body + "\n".join(c for t in tables for row in t for c in row)
     for code in ("price", "technical", "environment", "model_total_parameters", "pue =", "kw"):

@@ -193,16 +193,18 @@ def final_prefill(
         by_note.setdefault((s.offer_id, s.criterion), []).append(s)
     result: dict[tuple[int, str], dict] = {}
     for o in offers:
+        if o.id is None:
+            continue
         for c in criteria(tender):
-            key = (o.id, c["name"])
-            given = sorted(by_note.get(key, []), key=lambda s: names.get(s.user_id, ""))  # type: ignore[arg-type]
+            key: tuple[int, str] = (o.id, str(c["name"]))
+            given = sorted(by_note.get(key, []), key=lambda s: names.get(s.user_id, ""))
             notes = [s.score for s in given]
             entry: dict = {"count": len(notes), "low": None, "high": None, "spread": 0.0}
             if notes:
                 low, high = min(notes), max(notes)
                 entry.update(low=low, high=high, spread=high - low)
             entry["wide"] = entry["spread"] > SPREAD_WARNING * scoring.max_score(c)
-            final = finals.get(key)  # type: ignore[arg-type]
+            final = finals.get(key)
             if final:
                 entry.update(origin="final", score=final.score, justification=final.justification)
             elif notes:
@@ -225,7 +227,7 @@ def final_prefill(
                 )
             else:
                 entry.update(origin="", score="", justification="")
-            result[key] = entry  # type: ignore[index]
+            result[key] = entry
     return result
 
 
