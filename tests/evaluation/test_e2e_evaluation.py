@@ -95,6 +95,7 @@ def test_evaluator_scores_without_losing_work_and_lead_reconciles(
     assert page.locator(f"#scores-{alpha.id}").count() == 0
     assert page.locator("#final-form").count() == 0
     assert_accessible(page)
+    page.keyboard.press("End")  # the save bar sticks to the screen's bottom: show it in place
     screenshot(page, "evaluation-notation")
 
     # Offer 1 fully typed, then offer 2 with a comment missing: the save is refused, and
@@ -171,6 +172,7 @@ def test_evaluator_scores_without_losing_work_and_lead_reconciles(
     assert justification.startswith("Moyenne des 2 évaluateurs (de 6 à 12,5).")
     assert "Mémoire solide." in justification and "Second : Valeur technique 6." in justification
     assert_accessible(page)
+    page.keyboard.press("End")
     screenshot(page, "evaluation-notes-finales")
 
     # The lead keeps the prefill but settles Alpha's technical value after discussion.
