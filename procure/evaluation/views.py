@@ -101,6 +101,7 @@ def _offer_page(
     errors: dict | None = None,
     error: str = "",
     values: dict | None = None,
+    unsaved: bool = False,
 ):
     view = ev.offer_page(session=db_session(), actor=current_actor(), offer_id=offer_id)
     decl = view["declaration"]
@@ -113,6 +114,7 @@ def _offer_page(
         error=error,
         values=values if values is not None else (decl.data if decl else {}),
         defaults=fp.DEFAULTS,
+        unsaved=unsaved,  # the declaration form shows typed values that were not saved
         u=units,
         **view,
     )
@@ -137,7 +139,9 @@ def declaration_save(offer_id: int):
             source="formulaire",
         )
     except ValidationError as exc:
-        return _offer_page(offer_id, status=422, errors=exc.fields, error=exc.message, values=data)
+        return _offer_page(
+            offer_id, status=422, errors=exc.fields, error=exc.message, values=data, unsaved=True
+        )
     flash("Déclaration enregistrée, empreinte calculée.", "success")
     return redirect(url_for("evaluation.offer", offer_id=offer_id))
 

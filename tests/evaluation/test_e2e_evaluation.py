@@ -222,3 +222,42 @@ def test_evaluator_scores_without_losing_work_and_lead_reconciles(
     assert_accessible(page)
     screenshot(page, "evaluation-empreinte")
     page.close()
+
+
+def test_buyer_records_an_offer_and_its_declaration(browser, live_server, session, make_user):
+    buyer = make_user("buyer", email="acheteur-e2e@test.procure.fr", password=PASSWORD)
+    t = make_tender(session, buyer, reference="AO-E2E-OFFRE")
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.type), d.dismiss()))
+    log_in(page, live_server, buyer.email, PASSWORD, then=f"/evaluation/{t.id}")
+    page.get_by_text("Enregistrer une offre").click()
+    page.get_by_label("Soumissionnaire").fill("Gamma Calcul")
+    page.get_by_label("Prix (€ HT)").fill("98 500,50")
+    assert_accessible(page)
+    screenshot(page, "evaluation-offres")
+    page.get_by_role("button", name="Enregistrer l'offre").click()
+    page.wait_for_url("**/evaluation/offers/*")
+    assert "98 500,50 € HT" in page.locator("#offer-summary").inner_text().replace("\u202f", " ")
+
+    # The declaration form: its defaults are shown in human units; a bad value keeps the rest.
+    label = page.locator("label[for=d-model_total_parameters]").inner_text()
+    assert "70 milliards de paramètres" in label
+    page.locator("#d-model_total_parameters").fill("141000000000")
+    page.locator("#d-pue").fill("0,9")
+    page.get_by_role("button", name="Enregistrer et calculer l'empreinte").click()
+    page.wait_for_load_state()
+    assert "au moins égal à 1" in page.locator("#err-pue").inner_text()
+    assert page.locator("#d-model_total_parameters").input_value() == "141000000000"
+    page.locator(".breadcrumb").get_by_role("link", name="AO-E2E-OFFRE").click(no_wait_after=True)
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]  # the refused declaration is not saved: leaving warns
+    page.locator("#d-pue").fill("1,3")
+    page.get_by_role("button", name="Enregistrer et calculer l'empreinte").click()
+    page.wait_for_load_state()
+    assert (
+        "141 milliards de paramètres" in page.locator("#value-model_total_parameters").inner_text()
+    )
+    assert "déclarée" in page.locator("#value-pue").inner_text()
+    assert_accessible(page)
+    page.close()
