@@ -16,6 +16,8 @@ from procure.core.errors import Conflict, Forbidden
 from procure.core.models import AuditEvent
 from procure.documents.store import DocumentStore
 from procure.evaluation import services as ev
+from procure.evaluation.models import Offer
+from procure.evaluation.services import report
 from procure.tenders.models import TenderDocument
 from tests.conftest import soup
 from tests.factories import GOOD_DECLARATION, client_for, make_tender
@@ -238,3 +240,42 @@ def test_admin_without_buyer_role_has_no_access_to_an_evaluation(
             supplier_name="Gamma",
         )
     assert len(ev.report_documents(session=session, tender_id=t.id)) == 1
+
+
+def _ranked(name: str, rank: int, total: float, tied: bool = False, price: float = 100_000):
+    offer = Offer(id=rank * 10 + len(name), tender_id=1, supplier_name=name, price=price)
+    return {"rank": rank, "tied": tied, "offer": offer, "total": total}
+
+
+def test_award_proposal_per_lot_and_with_a_tie_at_the_top():
+    criteria = [{"name": "Prix", "weight": 60}, {"name": "Valeur technique", "weight": 40}]
+    view = {
+        "criteria": criteria,
+        "ranking": [
+            {"lot": "1", "rows": [_ranked("Alpha", 1, 90), _ranked("Beta", 2, 70)]},
+            {
+                "lot": "2",
+                "rows": [
+                    _ranked("Gamma", 1, 80, tied=True),
+                    _ranked("Delta", 1, 80, tied=True),
+                    _ranked("Epsilon", 3, 50),
+                ],
+            },
+        ],
+    }
+    text = "\n".join(b.text for b in report.award_proposal(view) if hasattr(b, "text"))
+    assert "d'attribuer le lot 1 du marché à Alpha" in text
+    assert "90,00 sur 100" in text and "2. Beta (70,00 sur 100)" in text
+    assert (
+        "Pour le lot 2 du marché, les offres de Gamma, Delta sont classées premières ex æquo"
+        in text
+    )
+    assert "départager" in text and "attribuer le lot 2 du marché à" not in text
+    assert "1 (ex æquo). Gamma" in text and "3. Epsilon" in text
+    # Without weights on every criterion, no "sur 100"; without any complete offer, no proposal.
+    view["criteria"] = [{"name": "Prix", "weight": None}]
+    assert "sur 100" not in "\n".join(
+        b.text for b in report.award_proposal(view) if hasattr(b, "text")
+    )
+    empty = report.award_proposal({"criteria": criteria, "ranking": []})
+    assert "aucune attribution n'est proposée" in empty[-1].text

@@ -10,7 +10,7 @@ from procure.core.audit import Actor
 from procure.core.models import AuditEvent
 from procure.evaluation import services as ev
 from procure.evaluation import units
-from procure.evaluation.models import EvaluatorScore, FinalScore
+from procure.evaluation.models import EvaluatorScore, FinalScore, Offer
 from tests.conftest import soup
 from tests.factories import client_for, make_tender
 
@@ -222,3 +222,48 @@ def test_final_form_refuses_all_on_one_error(app, two_offers, session):
 )
 def test_human_units(func, value, expected):
     assert func(value).replace("\u202f", " ").replace("\xa0", " ") == expected
+
+
+def test_prefill_rules_without_a_database():
+    """Final note first; else agreement, a single note, or the mean with its spread."""
+    from procure.tenders.models import Tender
+
+    tender = Tender(
+        reference="AO-PUR",
+        title="t",
+        buyer="b",
+        award_criteria=[
+            {"name": "Prix", "weight": 50, "max_score": 20},
+            {"name": "Technique", "weight": 50, "max_score": 10},
+        ],
+    )
+    offers = [
+        Offer(id=1, tender_id=1, supplier_name="A"),
+        Offer(id=2, tender_id=1, supplier_name="B"),
+    ]
+    notes = [
+        EvaluatorScore(offer_id=1, user_id=7, criterion="Prix", score=12, comment="c7"),
+        EvaluatorScore(offer_id=1, user_id=8, criterion="Prix", score=12, comment="c8"),
+        EvaluatorScore(offer_id=1, user_id=7, criterion="Technique", score=2, comment="t7"),
+        EvaluatorScore(offer_id=1, user_id=8, criterion="Technique", score=5, comment="t8"),
+        EvaluatorScore(offer_id=2, user_id=7, criterion="Prix", score=9.5, comment="seul"),
+    ]
+    final = FinalScore(offer_id=2, criterion="Technique", score=6, justification="Arrêtée.")
+    pre = ev.final_prefill(
+        tender=tender,
+        offers=offers,
+        scores=notes,
+        finals={(2, "Technique"): final},
+        names={7: "Zoé", 8: "Anne"},
+    )
+    assert pre[(1, "Prix")]["origin"] == "agreement" and pre[(1, "Prix")]["score"] == 12
+    assert pre[(1, "Prix")]["justification"].splitlines() == [
+        "Accord des 2 évaluateurs.",
+        "— Anne (12) : c8",
+        "— Zoé (12) : c7",
+    ]
+    tech = pre[(1, "Technique")]
+    assert (tech["origin"], tech["score"], tech["spread"], tech["wide"]) == ("mean", 3.5, 3, True)
+    assert pre[(2, "Prix")]["justification"].startswith("Note du seul évaluateur.")
+    assert pre[(2, "Technique")]["origin"] == "final" and pre[(2, "Technique")]["score"] == 6
+    assert pre[(2, "Technique")]["justification"] == "Arrêtée."

@@ -215,7 +215,9 @@ def final_prefill(
                     for s in given
                 )
                 head = (
-                    f"Accord des {len(notes)} évaluateurs."
+                    "Note du seul évaluateur."
+                    if len(notes) == 1
+                    else f"Accord des {len(notes)} évaluateurs."
                     if agreed
                     else f"Moyenne des {len(notes)} évaluateurs (de {format_number(low)} "
                     f"à {format_number(high)})."
