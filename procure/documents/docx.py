@@ -136,6 +136,43 @@ def _ask_to_update_fields(document) -> None:
         settings.append(flag)
 
 
+def _apply_widths(document, widths: list[list[float]]) -> None:
+    """Give each table with `widths` fixed column widths sharing the text width (the template's
+    only table is the blocks' one, so the document's tables are the Table blocks in order)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    section = document.sections[0]
+    text_width = section.page_width - section.left_margin - section.right_margin
+    twips = int(text_width / 635)  # EMU to twentieths of a point
+    for table, relative in zip(document.tables, widths, strict=False):
+        if not relative or sum(relative) <= 0:
+            continue
+        cols = [int(twips * w / sum(relative)) for w in relative]
+        tbl = table._tbl
+        props = tbl.tblPr
+        width = props.find(qn("w:tblW"))
+        if width is not None:
+            width.set(qn("w:type"), "dxa")
+            width.set(qn("w:w"), str(twips))
+        layout = OxmlElement("w:tblLayout")
+        layout.set(qn("w:type"), "fixed")
+        look = props.find(qn("w:tblLook"))
+        if look is not None:
+            look.addprevious(layout)
+        else:
+            props.append(layout)
+        grid = tbl.tblGrid
+        for col, w in zip(grid.findall(qn("w:gridCol")), cols, strict=False):
+            col.set(qn("w:w"), str(w))
+        for row in tbl.findall(qn("w:tr")):
+            for cell, w in zip(row.findall(qn("w:tc")), cols, strict=False):
+                tcw = cell.find(qn("w:tcPr") + "/" + qn("w:tcW"))
+                if tcw is not None:
+                    tcw.set(qn("w:type"), "dxa")
+                    tcw.set(qn("w:w"), str(w))
+
+
 def write_docx(
     spec: DocumentSpec, path: str | os.PathLike, *, template: str | os.PathLike | None = None
 ) -> str:
@@ -150,6 +187,7 @@ def write_docx(
         tpl.init_docx()
         tpl.render(docx_context(spec, tpl), autoescape=True)
         _ask_to_update_fields(tpl.docx)
+        _apply_widths(tpl.docx, [b.widths for b in spec.blocks if isinstance(b, Table)])
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, TemplateError) as exc:
         raise _template_error(name, exc) from exc
     except Exception as exc:  # lxml and docx parse errors: still the template's fault

@@ -219,12 +219,14 @@ def _odt_styles(doc) -> dict:
 
 def write_odt(spec: DocumentSpec, path: str | os.PathLike) -> str:
     """Write `spec` as an ODT file (atomically) with the same structure as the DOCX; return its sha256."""
+    from odf import teletype
     from odf.dc import Title as DcTitle
     from odf.draw import Frame
     from odf.draw import Image as DrawImage
     from odf.opendocument import OpenDocumentText
     from odf.style import Footer as OdfFooter
     from odf.style import Header as OdfHeader
+    from odf.style import Style, TableColumnProperties
     from odf.table import Table as OdfTable
     from odf.table import TableCell, TableColumn, TableHeaderRows, TableRow
     from odf.text import (
@@ -296,7 +298,16 @@ def write_odt(spec: DocumentSpec, path: str | os.PathLike) -> str:
         elif isinstance(block, Table):
             table = OdfTable(name=f"Tableau{id(block)}", stylename=st["T_Table"])
             ncols = max([len(block.headers)] + [len(r) for r in block.rows]) or 1
-            table.addElement(TableColumn(numbercolumnsrepeated=ncols, stylename=st["T_Col"]))
+            if len(block.widths) == ncols and sum(block.widths) > 0:
+                for i, w in enumerate(block.widths):
+                    col_style = Style(name=f"T_Col_{id(block)}_{i}", family="table-column")
+                    col_style.addElement(
+                        TableColumnProperties(columnwidth=f"{16.6 * w / sum(block.widths):.2f}cm")
+                    )
+                    doc.automaticstyles.addElement(col_style)
+                    table.addElement(TableColumn(stylename=col_style))
+            else:
+                table.addElement(TableColumn(numbercolumnsrepeated=ncols, stylename=st["T_Col"]))
             head = TableHeaderRows()
             row = TableRow()
             for h in block.headers:
@@ -309,7 +320,9 @@ def write_odt(spec: DocumentSpec, path: str | os.PathLike) -> str:
                 row = TableRow()
                 for value in values:
                     cell = TableCell(stylename=st["T_Cell"], valuetype="string")
-                    cell.addElement(P(stylename=st["Table_20_Contents"], text=clean(value)))
+                    para = P(stylename=st["Table_20_Contents"])
+                    teletype.addTextToElement(para, clean(value))  # newlines as line breaks
+                    cell.addElement(para)
                     row.addElement(cell)
                 table.addElement(row)
             add(table)

@@ -35,6 +35,7 @@ class Table:
     headers: list[str]
     rows: list[list[str]]
     caption: str = ""
+    widths: list[float] = field(default_factory=list)  # relative column widths; empty: equal
 
 
 @dataclass

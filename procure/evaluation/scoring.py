@@ -18,6 +18,7 @@ from typing import Any
 
 from procure.core.formatting import format_number
 
+KIND_LABELS = {"price": "prix", "technical": "valeur technique", "environment": "environnement"}
 DEFAULT_MAX_SCORE = 20.0
 DEFAULT_LOG_CAP = 1000.0
 TIE_DECIMALS = 4
@@ -75,6 +76,12 @@ def hosting_score(values: dict[str, float | None], max_score: float) -> float:
 
 def _plain(text: str) -> str:
     return unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
+
+
+def kind_label(criterion: dict) -> str:
+    """The criterion's nature in French ("prix", "valeur technique", "environnement", "autre")."""
+    kind = str(criterion.get("kind") or "")
+    return KIND_LABELS.get(kind, kind or "autre")
 
 
 def method_of(criterion: dict) -> str:

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, flash, request, url_for
 
 from procure.core.errors import ValidationError
 from procure.evaluation import footprint as fp
-from procure.evaluation import scoring
+from procure.evaluation import scoring, units
 from procure.evaluation import services as ev
 from procure.web.files import document_store, send_document
 from procure.web.htmx import redirect, render
@@ -46,6 +46,8 @@ def _tender_page(
         max_score=scoring.max_score,
         method_of=scoring.method_of,
         criterion_text=ev.criterion_text,
+        kind_label=scoring.kind_label,
+        u=units,
         **view,
     )
 
@@ -99,6 +101,7 @@ def _offer_page(
     errors: dict | None = None,
     error: str = "",
     values: dict | None = None,
+    unsaved: bool = False,
 ):
     view = ev.offer_page(session=db_session(), actor=current_actor(), offer_id=offer_id)
     decl = view["declaration"]
@@ -111,6 +114,8 @@ def _offer_page(
         error=error,
         values=values if values is not None else (decl.data if decl else {}),
         defaults=fp.DEFAULTS,
+        unsaved=unsaved,  # the declaration form shows typed values that were not saved
+        u=units,
         **view,
     )
 
@@ -134,7 +139,9 @@ def declaration_save(offer_id: int):
             source="formulaire",
         )
     except ValidationError as exc:
-        return _offer_page(offer_id, status=422, errors=exc.fields, error=exc.message, values=data)
+        return _offer_page(
+            offer_id, status=422, errors=exc.fields, error=exc.message, values=data, unsaved=True
+        )
     flash("Déclaration enregistrée, empreinte calculée.", "success")
     return redirect(url_for("evaluation.offer", offer_id=offer_id))
 
@@ -189,8 +196,8 @@ def evaluators_assign(tender_id: int):
     return redirect(url_for("evaluation.tender", tender_id=tender_id) + "#evaluateurs")
 
 
-def _save_notes(save, tender_id: int, offer_id: int, form_name: str, done: str):
-    """Save one offer's notes from the page's form (the evaluator's, or the lead's final)."""
+def _save_notes(save, tender_id: int, offer_id: int, form_name: str, text_key: str, done: str):
+    """Save one offer's notes from a one-offer form (`score-<i>`; scripts and older pages)."""
     try:
         save(
             session=db_session(),
@@ -200,22 +207,60 @@ def _save_notes(save, tender_id: int, offer_id: int, form_name: str, done: str):
             form=request.form,
         )
     except ValidationError as exc:
+        # Shown again in the page's one form: the fields take the offer's id, nothing is lost.
+        names = [
+            c["name"] for c in ev.criteria(ev.get_tender(session=db_session(), tender_id=tender_id))
+        ]
+        values = {
+            f"{field}-{offer_id}-{i}": request.form.get(f"{field}-{i}", "")
+            for i in range(len(names))
+            for field in ("score", text_key)
+        }
         return _tender_page(
             tender_id,
             status=422,
-            form=f"{form_name}-{offer_id}",
-            errors=exc.fields,
+            form=form_name,
+            errors={ev.note_key(offer_id, k): v for k, v in exc.fields.items()},
             error=exc.message,
-            values=request.form,
+            values=values,
         )
     flash(done, "success")
     return redirect(url_for("evaluation.tender", tender_id=tender_id) + f"#offre-{offer_id}")
 
 
+def _save_all_notes(save, tender_id: int, form_name: str, done: str):
+    """Save every offer's notes from the page's one form; on error, show all that was typed."""
+    try:
+        saved = save(
+            session=db_session(), actor=current_actor(), tender_id=tender_id, form=request.form
+        )
+    except ValidationError as exc:
+        return _tender_page(
+            tender_id,
+            status=422,
+            form=form_name,
+            errors=exc.fields,
+            error=exc.message,
+            values=request.form,
+        )
+    flash(done.format(count=len(saved)), "success")
+    return redirect(url_for("evaluation.tender", tender_id=tender_id) + "#notation")
+
+
+@bp.route("/<int:tender_id>/scores", methods=["POST"])
+@roles_required("evaluator")
+def scores_save_all(tender_id: int):
+    return _save_all_notes(
+        ev.save_all_scores, tender_id, "scores", "Notes enregistrées ({count} notes)."
+    )
+
+
 @bp.route("/<int:tender_id>/offers/<int:offer_id>/scores", methods=["POST"])
 @roles_required("evaluator")
 def scores_save(tender_id: int, offer_id: int):
-    return _save_notes(ev.save_scores, tender_id, offer_id, "scores", "Notes enregistrées.")
+    return _save_notes(
+        ev.save_scores, tender_id, offer_id, "scores", "comment", "Notes enregistrées."
+    )
 
 
 @bp.route("/<int:tender_id>/submit", methods=["POST"])
@@ -231,11 +276,24 @@ def scores_submit(tender_id: int):
     return redirect(url_for("evaluation.tender", tender_id=tender_id))
 
 
+@bp.route("/<int:tender_id>/final", methods=["POST"])
+@roles_required("evaluator")
+def final_save_all(tender_id: int):
+    return _save_all_notes(
+        ev.save_all_final_scores, tender_id, "final", "Notes finales enregistrées ({count} notes)."
+    )
+
+
 @bp.route("/<int:tender_id>/offers/<int:offer_id>/final", methods=["POST"])
 @roles_required("evaluator")
 def final_save(tender_id: int, offer_id: int):
     return _save_notes(
-        ev.save_final_scores, tender_id, offer_id, "final", "Notes finales enregistrées."
+        ev.save_final_scores,
+        tender_id,
+        offer_id,
+        "final",
+        "justification",
+        "Notes finales enregistrées.",
     )
 
 

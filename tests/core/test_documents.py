@@ -250,3 +250,45 @@ def test_docx_asks_word_and_libreoffice_to_update_fields_on_open(tmp_path):
     assert settings.count("updateFields") == 1
     if "<w:compat" in settings:
         assert settings.index("updateFields") < settings.index("<w:compat")
+
+
+def test_table_widths_in_both_formats_and_line_breaks_in_odt_cells(tmp_path):
+    """Relative column widths share the text width (DOCX grid and cells, ODT column styles);
+    without widths a table keeps equal columns; a newline in an ODT cell is a line break."""
+    spec = DocumentSpec(
+        title="T",
+        subtitle="S",
+        buyer="B",
+        reference="R",
+        piece="P",
+        date="01/12/2026",
+        blocks=[
+            Table(["Soumissionnaire", "Signature"], [["Alpha", "ligne 1\nligne 2"]], widths=[1, 3]),
+            Table(["A", "B"], [["1", "2"]]),
+        ],
+    )
+    write_docx(spec, tmp_path / "w.docx")
+    write_odt(spec, tmp_path / "w.odt")
+    tables = docx.Document(str(tmp_path / "w.docx")).tables
+    grid = [
+        int(c.get(docx.oxml.ns.qn("w:w")))
+        for c in tables[0]._tbl.tblGrid.findall(docx.oxml.ns.qn("w:gridCol"))
+    ]
+    assert grid[1] == pytest.approx(3 * grid[0], rel=0.01)
+    assert sum(grid) == pytest.approx(9412, rel=0.01)  # A4 less the template's margins, in twips
+    assert tables[0].rows[1].cells[1].width == tables[0].rows[0].cells[1].width
+    equal = [
+        int(c.get(docx.oxml.ns.qn("w:w")))
+        for c in tables[1]._tbl.tblGrid.findall(docx.oxml.ns.qn("w:gridCol"))
+    ]
+    assert len(set(equal)) == 1
+    odt = opendocument.load(str(tmp_path / "w.odt"))
+    widths = [
+        p.getAttribute("columnwidth")
+        for s in odt.automaticstyles.getElementsByType(odf_style.Style)
+        if s.getAttribute("family") == "table-column"
+        for p in s.getElementsByType(odf_style.TableColumnProperties)
+        if p.getAttribute("columnwidth")
+    ]
+    assert widths == ["4.15cm", "12.45cm"]
+    assert odt.text.getElementsByType(odf_text.LineBreak)

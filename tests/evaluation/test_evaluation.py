@@ -65,13 +65,17 @@ def test_buyer_records_offer_and_declaration_in_the_ui(app, team, session):
     assert r.status_code == 303
     page = soup(c.get(f"/evaluation/offers/{offer.id}"))
     decl = session.exec(select(Declaration)).one()
-    assert page.select_one("#kg-year").get_text(strip=True).replace(
-        "\u202f", ""
-    ) == f"{decl.footprint['kgco2e_per_year']:,.2f}".replace(",", "").replace(".", ",")
-    defaulted = [
-        row.select_one("code").get_text() for row in page.select("#values-used tr.defaulted")
-    ]
-    assert "hardware_lifetime_years" in defaulted and "pue" not in defaulted
+    kg_year = decl.footprint["kgco2e_per_year"]
+    assert 1 <= kg_year < 1000  # so the page writes it in kgCO2e with three significant digits
+    assert page.select_one("#kg-year").get_text(strip=True) == (
+        f"{kg_year:.3g} kgCO2e".replace(".", ",")
+    )
+    defaulted = [row["id"] for row in page.select("#values-used tr.defaulted")]
+    assert "value-hardware_lifetime_years" in defaulted and "value-pue" not in defaulted
+    assert "par défaut" in page.select_one("#value-hardware_lifetime_years").get_text()
+    params = page.select_one("#value-model_total_parameters td").get_text()
+    billions = GOOD_DECLARATION["model_total_parameters"] / 1e9
+    assert params == f"{billions:g} milliards de paramètres".replace(".", ",")
     assert page.select("#constants tbody tr")  # every constant shown with its source
     overview = soup(c.get(f"/evaluation/{t.id}"))
     assert overview.select_one("#footprints tbody tr td").get_text() == "Numérique Sobre"

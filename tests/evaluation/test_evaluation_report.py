@@ -16,6 +16,8 @@ from procure.core.errors import Conflict, Forbidden
 from procure.core.models import AuditEvent
 from procure.documents.store import DocumentStore
 from procure.evaluation import services as ev
+from procure.evaluation.models import Offer
+from procure.evaluation.services import report
 from procure.tenders.models import TenderDocument
 from tests.conftest import soup
 from tests.factories import GOOD_DECLARATION, client_for, make_tender
@@ -83,7 +85,7 @@ def locked(session, make_user):
             },
         )
     ev.lock(session=session, actor=Actor.of(lead), tender_id=tender.id)
-    return {"tender": tender, "lead": lead, "buyer": buyer, "offers": offers}
+    return {"tender": tender, "lead": lead, "second": second, "buyer": buyer, "offers": offers}
 
 
 def test_report_needs_a_locked_evaluation(session, make_user, tmp_path):
@@ -114,10 +116,27 @@ def test_report_in_docx_and_odt_opens_and_converts(locked, session, tmp_path):
 
     d = docx.Document(str(path_docx))
     tables = [[[c.text for c in row.cells] for row in t.rows] for t in d.tables]
-    footprint = next(t for t in tables if t[0][0] == "Offre" and "Wh/requête" in t[0])
+    footprint = next(t for t in tables if "Énergie par requête" in t[0])
     assert [row[0] for row in footprint[1:]] == ["Alpha Sobriété", "Beta Massif"]
+    assert all(row[1].endswith("Wh") for row in footprint[1:])  # a unit in every cell
     defaults = next(t for t in tables if "Valeurs par défaut appliquées" in t[0])
-    assert "pue = 2.0" in defaults[2][2] and "pue" not in defaults[1][2]
+    assert "PUE du centre de données : 2" in defaults[2][3] and "PUE" not in defaults[1][3]
+    assert "70 milliards de paramètres" in defaults[2][3]  # Beta declared nothing else
+    criteria = next(t for t in tables if t[0][:2] == ["Critère", "Nature"])
+    assert [row[1] for row in criteria[1:]] == ["prix", "valeur technique", "environnement"]
+    signatures = next(t for t in tables if t[0] == ["Nom", "Rôle", "Date", "Signature"])
+    assert [row[0] for row in signatures[1:3]] == [
+        locked["lead"].display_name,
+        locked["second"].display_name,
+    ]
+    assert signatures[1][1].startswith("Évaluateur principal") and not signatures[1][3].strip()
+    assert "pouvoir adjudicateur" in signatures[-1][1]
+    body = "\n".join(p.text for p in d.paragraphs)
+    assert "il est proposé au pouvoir adjudicateur d'attribuer le marché à Beta Massif" in body
+    assert "1. Beta Massif (81,34 sur 100) ; 2. Alpha Sobriété (79,00 sur 100)" in body
+    all_text = body + "\n".join(c for t in tables for row in t for c in row)
+    for code in ("price", "technical", "environment", "model_total_parameters", "pue =", "kw"):
+        assert code not in all_text, code
     ranking = next(t for t in tables if t[0] == ["Rang", "Soumissionnaire", "Note pondérée"])
     assert [r[:2] for r in ranking[1:]] == [
         ["1", "Beta Massif"],
@@ -137,6 +156,11 @@ def test_report_in_docx_and_odt_opens_and_converts(locked, session, tmp_path):
             "Mémoire technique : 16/20",
             "Valeurs par défaut",
             "Classement",
+            "Proposition d'attribution",
+            "proposé au pouvoir adjudicateur d'attribuer le marché à Beta Massif",
+            "Signatures",
+            "Évaluateur principal",
+            locked["lead"].display_name,
         ):
             assert expected in text, (pdf.name, expected)
     audit = session.exec(
@@ -216,3 +240,42 @@ def test_admin_without_buyer_role_has_no_access_to_an_evaluation(
             supplier_name="Gamma",
         )
     assert len(ev.report_documents(session=session, tender_id=t.id)) == 1
+
+
+def _ranked(name: str, rank: int, total: float, tied: bool = False, price: float = 100_000):
+    offer = Offer(id=rank * 10 + len(name), tender_id=1, supplier_name=name, price=price)
+    return {"rank": rank, "tied": tied, "offer": offer, "total": total}
+
+
+def test_award_proposal_per_lot_and_with_a_tie_at_the_top():
+    criteria = [{"name": "Prix", "weight": 60}, {"name": "Valeur technique", "weight": 40}]
+    view = {
+        "criteria": criteria,
+        "ranking": [
+            {"lot": "1", "rows": [_ranked("Alpha", 1, 90), _ranked("Beta", 2, 70)]},
+            {
+                "lot": "2",
+                "rows": [
+                    _ranked("Gamma", 1, 80, tied=True),
+                    _ranked("Delta", 1, 80, tied=True),
+                    _ranked("Epsilon", 3, 50),
+                ],
+            },
+        ],
+    }
+    text = "\n".join(b.text for b in report.award_proposal(view) if hasattr(b, "text"))
+    assert "d'attribuer le lot 1 du marché à Alpha" in text
+    assert "90,00 sur 100" in text and "2. Beta (70,00 sur 100)" in text
+    assert (
+        "Pour le lot 2 du marché, les offres de Gamma, Delta sont classées premières ex æquo"
+        in text
+    )
+    assert "départager" in text and "attribuer le lot 2 du marché à" not in text
+    assert "1 (ex æquo). Gamma" in text and "3. Epsilon" in text
+    # Without weights on every criterion, no "sur 100"; without any complete offer, no proposal.
+    view["criteria"] = [{"name": "Prix", "weight": None}]
+    assert "sur 100" not in "\n".join(
+        b.text for b in report.award_proposal(view) if hasattr(b, "text")
+    )
+    empty = report.award_proposal({"criteria": criteria, "ranking": []})
+    assert "aucune attribution n'est proposée" in empty[-1].text

@@ -21,10 +21,12 @@ from procure.evaluation.services.access import (
 from procure.evaluation.services.charts import chart_png, footprint_chart, scores_chart
 from procure.evaluation.services.consensus import (
     MIN_REASON,
+    final_prefill,
     final_scores,
     lock,
     proposals,
     ranking,
+    save_all_final_scores,
     save_final_scores,
     unlock,
     unlocks,
@@ -50,7 +52,13 @@ from procure.evaluation.services.report import (
     report_documents,
     report_spec,
 )
-from procure.evaluation.services.scores import save_scores, submit_scores, visible_scores
+from procure.evaluation.services.scores import (
+    note_key,
+    save_all_scores,
+    save_scores,
+    submit_scores,
+    visible_scores,
+)
 
 __all__ = [
     "criterion_text",
@@ -71,6 +79,7 @@ __all__ = [
     "declaration_template",
     "evaluation_list",
     "export_report",
+    "final_prefill",
     "final_scores",
     "footprint_chart",
     "footprints_of",
@@ -89,6 +98,9 @@ __all__ = [
     "report_document",
     "report_documents",
     "report_spec",
+    "note_key",
+    "save_all_final_scores",
+    "save_all_scores",
     "save_declaration",
     "save_final_scores",
     "save_scores",

@@ -21,6 +21,7 @@ from procure.core import audit
 from procure.core.audit import Actor
 from procure.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from procure.core.models import User
+from procure.evaluation import scoring
 from procure.evaluation.models import EvaluationLock, EvaluatorAssignment, EvaluatorScore
 from procure.tenders import services as tenders
 from procure.tenders.models import Tender
@@ -162,9 +163,23 @@ def criteria(tender: Tender) -> list[dict]:
     return [c for c in (tender.award_criteria or []) if c.get("name")]
 
 
+# The scoring engine's method names, as the tenders room words them.
+_TENDERS_METHOD = {
+    "hyperbolic": "proportionnelle",
+    "log": "logarithmique",
+    "thresholds": "seuils",
+    "manual": "bareme",
+}
+
+
 def criterion_text(criterion: dict) -> str:
-    """How the RC published this criterion's scoring: the tenders room's one wording."""
-    return tenders.criterion_text(criterion)
+    """How the RC published this criterion's scoring: the tenders room's one wording (a method
+    stored as a code, such as "hyperbolic", or left blank, gets the wording of its method)."""
+    text = tenders.criterion_text(criterion)
+    raw = str(criterion.get("method") or "")
+    if not criterion.get("sub_criteria") and (not text or text == raw):
+        text = tenders.method_text(criterion, _TENDERS_METHOD[scoring.method_of(criterion)])
+    return text
 
 
 def criterion(tender: Tender, name: str) -> dict:

@@ -9,9 +9,16 @@ from sqlmodel import Session, col, select
 from procure.core import audit
 from procure.core.audit import Actor
 from procure.core.errors import Conflict, Forbidden, ValidationError
+from procure.core.formatting import format_number
 from procure.core.models import User, utcnow
 from procure.evaluation import scoring
-from procure.evaluation.models import EvaluationLock, EvaluationUnlock, FinalScore, Offer
+from procure.evaluation.models import (
+    EvaluationLock,
+    EvaluationUnlock,
+    EvaluatorScore,
+    FinalScore,
+    Offer,
+)
 from procure.evaluation.services.access import (
     assignment_of,
     assignments,
@@ -24,7 +31,14 @@ from procure.evaluation.services.access import (
     tender_id_of,
 )
 from procure.evaluation.services.offers import footprints_of, list_offers, tender_offer
-from procure.evaluation.services.scores import form_entries, missing_notes, parse_entries
+from procure.evaluation.services.scores import (
+    MAX_TEXT,
+    form_entries,
+    missing_notes,
+    offers_form_entries,
+    parse_entries,
+    parse_offers_entries,
+)
 from procure.tenders.models import Tender
 
 MIN_REASON = 10
@@ -51,6 +65,55 @@ def final_scores(*, session: Session, tender_id: int) -> list[FinalScore]:
     return list(session.exec(select(FinalScore).where(FinalScore.tender_id == tender_id)).all())
 
 
+def _store_finals(
+    session: Session,
+    actor: Actor,
+    tender: Tender,
+    notes: dict[int, dict[str, tuple[float, str]]],
+) -> list[FinalScore]:
+    """Write the lead's final notes by offer and one audit event per offer; the caller commits."""
+    existing = {
+        (f.offer_id, f.criterion): f
+        for f in final_scores(session=session, tender_id=tender_id_of(tender))
+    }
+    saved = []
+    for offer_id, clean in notes.items():
+        for name, (score, text) in clean.items():
+            row = existing.get((offer_id, name)) or FinalScore(
+                tender_id=tender_id_of(tender),
+                offer_id=offer_id,
+                criterion=name,
+                score=score,
+                justification=text,
+            )
+            row.score, row.justification, row.decided_by, row.decided_at = (
+                score,
+                text,
+                actor.user_id,
+                utcnow(),
+            )
+            session.add(row)
+            saved.append(row)
+        audit.record(
+            session,
+            actor,
+            "evaluation.final_score",
+            record_type="offer",
+            record_id=offer_id,
+            details={
+                "tender": tender.reference,
+                "scores": {k: {"score": v[0], "justification": v[1]} for k, v in clean.items()},
+            },
+        )
+    return saved
+
+
+def _require_reconciling(session: Session, actor: Actor, tender: Tender) -> None:
+    require_lead(session, actor, tender)
+    require_open(session, tender_id_of(tender))
+    require_all_submitted(session, tender_id_of(tender))
+
+
 def save_final_scores(
     *,
     session: Session,
@@ -61,13 +124,11 @@ def save_final_scores(
     form: Mapping[str, str] | None = None,
 ) -> list[FinalScore]:
     """The lead's reconciled notes for one offer: `entries` {criterion: {"score",
-    "justification"}}, or the page's `form` (fields `score-<i>`, `justification-<i>`)."""
+    "justification"}}, or a one-offer `form` (fields `score-<i>`, `justification-<i>`)."""
     tender = get_tender(session=session, tender_id=tender_id)
     if entries is None:
         entries = form_entries(tender, form or {}, "justification")
-    require_lead(session, actor, tender)
-    require_open(session, tender_id)
-    require_all_submitted(session, tender_id)
+    _require_reconciling(session, actor, tender)
     tender_offer(session, tender, offer_id)  # 404 unless the offer is this tender's
     clean, errors = parse_entries(tender, entries, "justification", "Justification")
     if errors:
@@ -76,36 +137,100 @@ def save_final_scores(
         )
     if not clean:
         raise ValidationError("Aucune note finale saisie.")
-    existing = {
-        f.criterion: f
-        for f in session.exec(select(FinalScore).where(FinalScore.offer_id == offer_id)).all()
-    }
-    saved = []
-    for name, (score, text) in clean.items():
-        row = existing.get(name) or FinalScore(
-            tender_id=tender_id, offer_id=offer_id, criterion=name, score=score, justification=text
-        )
-        row.score, row.justification, row.decided_by, row.decided_at = (
-            score,
-            text,
-            actor.user_id,
-            utcnow(),
-        )
-        session.add(row)
-        saved.append(row)
-    audit.record(
-        session,
-        actor,
-        "evaluation.final_score",
-        record_type="offer",
-        record_id=offer_id,
-        details={
-            "tender": tender.reference,
-            "scores": {k: {"score": v[0], "justification": v[1]} for k, v in clean.items()},
-        },
-    )
+    saved = _store_finals(session, actor, tender, {offer_id: clean})
     session.commit()
     return saved
+
+
+def save_all_final_scores(
+    *, session: Session, actor: Actor, tender_id: int, form: Mapping[str, str]
+) -> list[FinalScore]:
+    """The lead's final notes for every offer from the page's one form, all or nothing."""
+    tender = get_tender(session=session, tender_id=tender_id)
+    _require_reconciling(session, actor, tender)
+    offers = list_offers(session=session, tender_id=tender_id)
+    clean, errors = parse_offers_entries(
+        tender,
+        offers_form_entries(tender, offers, form, "justification"),
+        "justification",
+        "Justification",
+    )
+    if errors:
+        raise ValidationError(
+            f"Notes finales non enregistrées : {len(errors)} note(s) à corriger (signalées "
+            "ci-dessous). Rien n'est perdu : vos saisies sont conservées.",
+            fields=errors,
+        )
+    if not clean:
+        raise ValidationError("Aucune note finale saisie.")
+    saved = _store_finals(session, actor, tender, clean)
+    session.commit()
+    return saved
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+SPREAD_WARNING = 0.2  # a spread above this share of the maximum note is highlighted
+
+
+def final_prefill(
+    *,
+    tender: Tender,
+    offers: list[Offer],
+    scores: list[EvaluatorScore],
+    finals: dict[tuple[int, str], FinalScore],
+    names: Mapping[int, str],
+) -> dict[tuple[int, str], dict]:
+    """What the lead's final form starts with, per (offer, criterion), from the notes the lead
+    may see (`scores` is already filtered by blind scoring): a saved final note as it is;
+    otherwise the evaluators' agreement, or their mean with its spread. Each entry:
+    {score, justification, origin ("final", "agreement", "mean"), low, high, spread, count,
+    wide (the spread deserves a discussion)}."""
+    by_note: dict[tuple[int, str], list[EvaluatorScore]] = {}
+    for s in scores:
+        by_note.setdefault((s.offer_id, s.criterion), []).append(s)
+    result: dict[tuple[int, str], dict] = {}
+    for o in offers:
+        if o.id is None:
+            continue
+        for c in criteria(tender):
+            key: tuple[int, str] = (o.id, str(c["name"]))
+            given = sorted(by_note.get(key, []), key=lambda s: names.get(s.user_id, ""))
+            notes = [s.score for s in given]
+            entry: dict = {"count": len(notes), "low": None, "high": None, "spread": 0.0}
+            if notes:
+                low, high = min(notes), max(notes)
+                entry.update(low=low, high=high, spread=high - low)
+            entry["wide"] = entry["spread"] > SPREAD_WARNING * scoring.max_score(c)
+            final = finals.get(key)
+            if final:
+                entry.update(origin="final", score=final.score, justification=final.justification)
+            elif notes:
+                agreed = entry["spread"] == 0
+                mean = round(sum(notes) / len(notes), 2)
+                comments = "".join(
+                    f"\n— {names.get(s.user_id, '?')} ({format_number(s.score)}) : {s.comment}"
+                    for s in given
+                )
+                head = (
+                    "Note du seul évaluateur."
+                    if len(notes) == 1
+                    else f"Accord des {len(notes)} évaluateurs."
+                    if agreed
+                    else f"Moyenne des {len(notes)} évaluateurs (de {format_number(low)} "
+                    f"à {format_number(high)})."
+                )
+                entry.update(
+                    origin="agreement" if agreed else "mean",
+                    score=notes[0] if agreed else mean,
+                    justification=_clip(head + comments, MAX_TEXT),
+                )
+            else:
+                entry.update(origin="", score="", justification="")
+            result[key] = entry
+    return result
 
 
 def lock(*, session: Session, actor: Actor, tender_id: int) -> EvaluationLock:

@@ -16,6 +16,7 @@ from procure.evaluation.services.access import (
     sees_results,
 )
 from procure.evaluation.services.consensus import (
+    final_prefill,
     final_scores,
     proposals,
     ranking,
@@ -39,6 +40,13 @@ def overview(*, session: Session, actor: Actor, tender_id: int) -> dict[str, Any
     lock = lock_state(session=session, tender_id=tender_id)
     results = sees_results(rights, lock.status == "locked")
     people = users_by_id(session, [a.user_id for a in team] + [s.user_id for s in scores])
+    finals = (
+        {(f.offer_id, f.criterion): f for f in final_scores(session=session, tender_id=tender_id)}
+        if results
+        else {}
+    )
+    all_submitted = bool(team) and all(a.submitted_at for a in team)
+    reconciling = rights["lead"] and results and all_submitted and lock.status != "locked"
     return {
         "tender": tender,
         "rights": rights,
@@ -50,14 +58,20 @@ def overview(*, session: Session, actor: Actor, tender_id: int) -> dict[str, Any
         "people": people,
         "scores": scores,
         "results": results,
-        "finals": {
-            (f.offer_id, f.criterion): f for f in final_scores(session=session, tender_id=tender_id)
-        }
-        if results
+        "finals": finals,
+        # The lead's final form starts from the notes they may see (blind scoring holds).
+        "prefill": final_prefill(
+            tender=tender,
+            offers=offers,
+            scores=scores,
+            finals=finals,
+            names={uid: u.display_name for uid, u in people.items()},
+        )
+        if reconciling
         else {},
         "proposals": proposals(session=session, tender=tender),
         "lock": lock,
         "unlocks": unlocks(session=session, tender_id=tender_id),
         "ranking": ranking(session=session, tender=tender) if results else [],
-        "all_submitted": bool(team) and all(a.submitted_at for a in team),
+        "all_submitted": all_submitted,
     }

@@ -28,6 +28,8 @@ from procure.evaluation.services.access import (
 from procure.evaluation.services.offers import list_offers, tender_offer
 from procure.tenders.models import Tender
 
+MAX_TEXT = 4000  # characters of a comment or a justification
+
 
 def _parse_score(value: Any, note_max: float) -> float:
     """A note typed in French, between 0 and `note_max`; NumberError otherwise."""
@@ -78,8 +80,102 @@ def parse_entries(
         if not text:
             errors[name] = f"{text_label} obligatoire."
             continue
+        if len(text) > MAX_TEXT:
+            errors[name] = f"{text_label} trop longue ({len(text)} caractères, {MAX_TEXT} au plus)."
+            continue
         clean[name] = (score, text)
     return clean, errors
+
+
+def note_key(offer_id: int | None, name: str) -> str:
+    """The key of one (offer, criterion) note in the errors of the page's one form."""
+    return f"{offer_id}/{name}"
+
+
+def offers_form_entries(
+    tender: Tender, offers: list[Offer], form: Mapping[str, str], text_key: str
+) -> dict[int, dict[str, dict]]:
+    """{offer_id: {criterion: {"score", text_key}}} from the page's one form for every offer
+    (fields `score-<offer id>-<i>` and `<text_key>-<offer id>-<i>`)."""
+    return {
+        o.id: {
+            c["name"]: {
+                "score": form.get(f"score-{o.id}-{i}", ""),
+                text_key: form.get(f"{text_key}-{o.id}-{i}", ""),
+            }
+            for i, c in enumerate(criteria(tender))
+        }
+        for o in offers
+        if o.id is not None
+    }
+
+
+def parse_offers_entries(
+    tender: Tender, per_offer: dict[int, dict[str, dict]], text_key: str, text_label: str
+) -> tuple[dict[int, dict[str, tuple[float, str]]], dict[str, str]]:
+    """Validate every offer's entries; (clean notes by offer, errors by `note_key`)."""
+    clean: dict[int, dict[str, tuple[float, str]]] = {}
+    errors: dict[str, str] = {}
+    for offer_id, entries in per_offer.items():
+        notes, errs = parse_entries(tender, entries, text_key, text_label)
+        if notes:
+            clean[offer_id] = notes
+        errors.update({note_key(offer_id, name): msg for name, msg in errs.items()})
+    return clean, errors
+
+
+def _scoring_assignment(session: Session, actor: Actor, tender: Tender) -> EvaluatorAssignment:
+    """The actor's assignment, if they may still change their notes (open, not submitted)."""
+    assignment = require_evaluator(session, actor, tender)
+    require_open(session, tender_id_of(tender))
+    if assignment.submitted_at:
+        raise Conflict("Vos notes sont déjà soumises : elles ne peuvent plus être modifiées.")
+    return assignment
+
+
+def _store_scores(
+    session: Session,
+    actor: Actor,
+    tender: Tender,
+    assignment: EvaluatorAssignment,
+    notes: dict[int, dict[str, tuple[float, str]]],
+) -> list[EvaluatorScore]:
+    """Write the evaluator's notes by offer and one audit event per offer; the caller commits."""
+    saved = []
+    existing = {
+        (s.offer_id, s.criterion): s
+        for s in session.exec(
+            select(EvaluatorScore).where(
+                EvaluatorScore.tender_id == tender.id,
+                EvaluatorScore.user_id == assignment.user_id,
+            )
+        ).all()
+    }
+    for offer_id, clean in notes.items():
+        for name, (score, comment) in clean.items():
+            row = existing.get((offer_id, name)) or EvaluatorScore(
+                tender_id=tender_id_of(tender),
+                offer_id=offer_id,
+                user_id=assignment.user_id,
+                criterion=name,
+                score=score,
+                comment=comment,
+            )
+            row.score, row.comment, row.updated_at = score, comment, utcnow()
+            session.add(row)
+            saved.append(row)
+        audit.record(
+            session,
+            actor,
+            "evaluation.score",
+            record_type="offer",
+            record_id=offer_id,
+            details={
+                "tender": tender.reference,
+                "scores": {k: {"score": v[0], "comment": v[1]} for k, v in clean.items()},
+            },
+        )
+    return saved
 
 
 def save_scores(
@@ -92,15 +188,12 @@ def save_scores(
     form: Mapping[str, str] | None = None,
 ) -> list[EvaluatorScore]:
     """An assigned evaluator's notes for one offer: `entries` {criterion: {"score", "comment"}},
-    or the page's `form` (fields `score-<i>`, `comment-<i>` in the criteria's order)."""
+    or a one-offer `form` (fields `score-<i>`, `comment-<i>` in the criteria's order)."""
     tender = get_tender(session=session, tender_id=tender_id)
     if entries is None:
         entries = form_entries(tender, form or {}, "comment")
-    assignment = require_evaluator(session, actor, tender)
-    require_open(session, tender_id)
-    if assignment.submitted_at:
-        raise Conflict("Vos notes sont déjà soumises : elles ne peuvent plus être modifiées.")
-    offer = tender_offer(session, tender, offer_id)
+    assignment = _scoring_assignment(session, actor, tender)
+    tender_offer(session, tender, offer_id)  # 404 unless the offer is this tender's
     clean, errors = parse_entries(tender, entries, "comment", "Commentaire")
     if errors:
         raise ValidationError(
@@ -108,38 +201,31 @@ def save_scores(
         )
     if not clean:
         raise ValidationError("Aucune note saisie.")
-    saved = []
-    existing = {
-        s.criterion: s
-        for s in session.exec(
-            select(EvaluatorScore).where(
-                EvaluatorScore.offer_id == offer_id, EvaluatorScore.user_id == actor.user_id
-            )
-        ).all()
-    }
-    for name, (score, comment) in clean.items():
-        row = existing.get(name) or EvaluatorScore(
-            tender_id=tender_id,
-            offer_id=offer_id,
-            user_id=assignment.user_id,
-            criterion=name,
-            score=score,
-            comment=comment,
-        )
-        row.score, row.comment, row.updated_at = score, comment, utcnow()
-        session.add(row)
-        saved.append(row)
-    audit.record(
-        session,
-        actor,
-        "evaluation.score",
-        record_type="offer",
-        record_id=offer.id,
-        details={
-            "tender": tender.reference,
-            "scores": {k: {"score": v[0], "comment": v[1]} for k, v in clean.items()},
-        },
+    saved = _store_scores(session, actor, tender, assignment, {offer_id: clean})
+    session.commit()
+    return saved
+
+
+def save_all_scores(
+    *, session: Session, actor: Actor, tender_id: int, form: Mapping[str, str]
+) -> list[EvaluatorScore]:
+    """The evaluator's notes for every offer from the page's one form, all or nothing: an error
+    on one offer saves none (the page shows everything typed again, with each error)."""
+    tender = get_tender(session=session, tender_id=tender_id)
+    assignment = _scoring_assignment(session, actor, tender)
+    offers = list_offers(session=session, tender_id=tender_id)
+    clean, errors = parse_offers_entries(
+        tender, offers_form_entries(tender, offers, form, "comment"), "comment", "Commentaire"
     )
+    if errors:
+        raise ValidationError(
+            f"Notes non enregistrées : {len(errors)} note(s) à corriger (signalées ci-dessous). "
+            "Rien n'est perdu : vos saisies sont conservées.",
+            fields=errors,
+        )
+    if not clean:
+        raise ValidationError("Aucune note saisie.")
+    saved = _store_scores(session, actor, tender, assignment, clean)
     session.commit()
     return saved
 
