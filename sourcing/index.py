@@ -349,7 +349,7 @@ def open_semantic(uri: str):
     """The index's model-derived artefacts (centring mean, CPV heads), None before indexing."""
     from sourcing import semantic
 
-    return semantic.load(connect(uri))
+    return semantic.load_cached(connect(uri), uri)
 
 
 def _has_fts(table) -> bool:

@@ -324,7 +324,12 @@ class LocalModel:
     def generator(self):
         with self._load_lock:
             if self._gen is None:
-                self._gen = self._llama(embedding=False)
+                llama = self._llama(embedding=False)
+                if _is_gemma_without_template(llama):
+                    # the packaged GGUF has no chat template: llama-cpp-python then falls back
+                    # to Llama 2's ([INST] <<SYS>>), which Gemma answers with template debris
+                    llama.chat_format = "gemma"
+                self._gen = llama
         return self._gen
 
     def embedder(self) -> HiddenStateEmbedder:
@@ -365,11 +370,14 @@ class LocalModel:
     ) -> GenerationResult:
         """Generate a JSON object that satisfies `schema` (llama.cpp grammar), deterministically."""
         llama = self.generator()
+        if system and llama.chat_format == "gemma":  # Gemma has no system turn: it leads the user's
+            prompt, system = f"{system}\n\n{prompt}", None
         messages = ([{"role": "system", "content": system}] if system else []) + [
             {"role": "user", "content": prompt}
         ]
         with self._gen_lock:
-            llama.reset()
+            # no reset: llama-cpp-python reuses the cached tokens the prompt starts with (the
+            # instructions and the need, shared by the judgements of one search)
             response = llama.create_chat_completion(
                 messages=messages,
                 max_tokens=max_tokens,
@@ -384,6 +392,13 @@ class LocalModel:
             error = ModelError(f"Réponse du modèle non conforme au schéma JSON : {raw[:200]!r}")
             error.raw = raw  # type: ignore[attr-defined]  # the caller may salvage a cut answer
             raise error from exc
+
+
+def _is_gemma_without_template(llama) -> bool:
+    metadata = getattr(llama, "metadata", None) or {}
+    return "tokenizer.chat_template" not in metadata and str(
+        metadata.get("general.architecture", "")
+    ).startswith("gemma")
 
 
 def _pooled(embedding: list) -> list[float]:
