@@ -128,11 +128,10 @@ def test_bench_import_scale(benchmark, scale_file, tmp_path, backend):
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'scale.db'}"
     elif os.environ.get("PROCURE_TEST_POSTGRES_URL"):
-        url = os.environ["PROCURE_TEST_POSTGRES_URL"]
+        url = _pg_schema(os.environ["PROCURE_TEST_POSTGRES_URL"])
     else:
         pytest.skip("PROCURE_TEST_POSTGRES_URL not set")
     engine = create_engine(url)
-    SQLModel.metadata.drop_all(engine)
     SQLModel.metadata.create_all(engine)
     reports = []
 
@@ -169,6 +168,20 @@ def test_bench_import_scale(benchmark, scale_file, tmp_path, backend):
     assert len(again.rejected) == len(first.rejected)
     SQLModel.metadata.drop_all(engine)
     engine.dispose()
+
+
+def _pg_schema(url: str) -> str:
+    """A fresh schema of its own on the shared server (as tests/conftest.py does)."""
+    import uuid
+
+    from sqlalchemy import text
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return url + ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
 
 
 # ---------------------------------------------------------------- search
