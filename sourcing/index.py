@@ -10,6 +10,7 @@ only when the hash of its profile changed.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -280,8 +281,10 @@ def sync_index(
     total = len(new_objects) + len(bare)
     if progress:
         progress(0, total, "textes à vectoriser")
+    started = time.perf_counter()
     fresh = _embed_all(new_objects, embed, batch, progress, 0, total)
     bare_vectors = _embed_all(bare, embed, batch, progress, len(new_objects), total)
+    embed_seconds = time.perf_counter() - started
     if fresh:
         rows = [{"text": t, "vector": v} for t, v in fresh.items()]
         if OBJECTS in db.table_names() and not rebuild:
@@ -342,6 +345,9 @@ def sync_index(
         "updated": len(todo),
         "removed": len(removed),
         "ann": int(ann),
+        # the indexing rate, stated with every run (docs/sourcing.md: national data)
+        "embed_seconds": round(embed_seconds, 1),
+        "texts_per_second": round(total / embed_seconds, 1) if total and embed_seconds else 0.0,
     }
 
 
@@ -349,7 +355,7 @@ def open_semantic(uri: str):
     """The index's model-derived artefacts (centring mean, CPV heads), None before indexing."""
     from sourcing import semantic
 
-    return semantic.load(connect(uri))
+    return semantic.load_cached(connect(uri), uri)
 
 
 def _has_fts(table) -> bool:

@@ -13,11 +13,12 @@ import hashlib
 import io
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, select
 
 from sourcing.cpv import normalise_cpv
@@ -368,27 +369,42 @@ def _buyer_row(line: int, rec: dict[str, str]) -> Row:
     return row
 
 
-def read_rows(data: bytes, fmt: str, filename: str = "fichier") -> tuple[str, list[Row]]:
-    """Parse a whole file: (detected format label, rows). Raises ImportFormatError if unreadable."""
+def open_rows(data: bytes, fmt: str, filename: str = "fichier") -> tuple[str, int, Iterator[Row]]:
+    """(detected format label, number of records, rows read one by one). The whole file is
+    parsed first, so a file that cannot be read raises ImportFormatError before any write; the
+    rows are then validated as they are consumed (an import of a million contracts never holds a
+    million rows at once)."""
     if fmt not in FORMATS:
         raise ImportFormatError(f"Format inconnu : {fmt} (formats : {', '.join(FORMATS)}).")
     if fmt == "decp":
         version, records = _decp_records(_load_json(data, filename), filename)
-        return f"decp-{version}", [
-            _decp_row(i, kind, rec, version) for i, (kind, rec) in enumerate(records, 1)
-        ]
-    header, records = _read_csv(data, filename)
+        return (
+            f"decp-{version}",
+            len(records),
+            (_decp_row(i, kind, rec, version) for i, (kind, rec) in enumerate(records, 1)),
+        )
+    header, lines = _read_csv(data, filename)
     if fmt == "sirene":
         if "siren" not in header:
             raise ImportFormatError(
                 f"{filename} : colonne « siren » absente (en-tête SIRENE attendu)."
             )
-        return "sirene", [_csv_row(_sirene_row, i, rec) for i, rec in enumerate(records, 2)]
+        return (
+            "sirene",
+            len(lines),
+            (_csv_row(_sirene_row, i, rec) for i, rec in enumerate(lines, 2)),
+        )
     if "nom" not in [h.lower() for h in header]:
         raise ImportFormatError(
             f"{filename} : colonne « nom » absente ; colonnes reconnues : {', '.join(BUYER_COLUMNS)}."
         )
-    return "csv", [_csv_row(_buyer_row, i, rec) for i, rec in enumerate(records, 2)]
+    return "csv", len(lines), (_csv_row(_buyer_row, i, rec) for i, rec in enumerate(lines, 2))
+
+
+def read_rows(data: bytes, fmt: str, filename: str = "fichier") -> tuple[str, list[Row]]:
+    """Parse a whole file: (detected format label, rows). Raises ImportFormatError if unreadable."""
+    source, _total, rows = open_rows(data, fmt, filename)
+    return source, list(rows)
 
 
 def _csv_row(read: Any, line: int, rec: dict[str, str]) -> Row:
@@ -432,248 +448,357 @@ def _contract_key(source: str, c: dict) -> str:
     return f"{source}:{hashlib.sha1(base.encode()).hexdigest()}"
 
 
-class _State:
-    """Existing rows loaded in bulk, so an import costs a few queries, not a few per row."""
+BATCH = 20_000  # valid rows applied per batch: bounded memory, a few statements per batch
+KEY_CHUNK = 500  # keys per IN (...) query (within every database's parameter limit)
+PROFILE_ATTRS = (
+    "sirene_name",
+    "naf_code",
+    "headcount_band",
+    "size",
+    "legal_form",
+    "activity_status",
+    "founded_on",
+    "postal_code",
+    "department",
+    "city",
+    "description",
+    "website",
+)
+# the columns an import may change on a known supplier (one executemany UPDATE per batch)
+UPDATED_COLUMNS = (
+    "name",
+    "normalized_name",
+    *PROFILE_ATTRS,
+    "certifications",
+    "cpv_codes",
+    "sources",
+    "updated_at",
+)
+_SUPPLIER = Supplier.__table__  # type: ignore[attr-defined]
+_SPELLING = SupplierName.__table__  # type: ignore[attr-defined]
+_CONTRACT = PastContract.__table__  # type: ignore[attr-defined]
 
-    def __init__(self, session: Session, sirens: set[str], names: set[str]):
+
+class _Sup:
+    """A supplier as the import sees it: its columns, spellings, contract keys and how many of
+    its contracts each spelling won. Plain Python (no ORM object: building one per row was most of
+    the import's time)."""
+
+    __slots__ = ("row", "spellings", "new_spellings", "keys", "counts", "fresh", "dirty")
+
+    def __init__(self, row: dict[str, Any], fresh: bool = False):
+        self.row = row
+        self.spellings: dict[str, int] = {}  # name -> occurrences stored
+        self.new_spellings: set[str] = set()  # added by this import (inserted at the end)
+        self.keys: set[str] = set()
+        self.counts: Counter = Counter()  # winner_name -> contracts, over all its contracts
+        self.fresh = fresh  # created by this import and not yet claimed by a row
+        self.dirty = False  # a known supplier changed (updated at the end of the batch)
+
+    @property
+    def id(self) -> int | None:
+        return self.row["id"]
+
+
+class _Writer:
+    """Applies rows batch by batch with SQLAlchemy Core: the known suppliers of a batch are loaded
+    in a few IN (...) queries, then new suppliers, updates and contracts are written as
+    executemany statements. Spellings and displayed names are settled once, at the end."""
+
+    def __init__(self, session: Session, kind: str, filename: str):
         self.session = session
-        self.by_siren: dict[str, Supplier] = {}
-        sirens_list = sorted(sirens)
-        for i in range(0, len(sirens_list), 500):
-            chunk = sirens_list[i : i + 500]
-            for s in session.exec(select(Supplier).where(Supplier.siren.in_(chunk))).all():
-                self.by_siren[s.siren] = s
-        self.by_name: dict[str, Supplier] = {}
-        names_list = sorted(names)
-        for i in range(0, len(names_list), 500):
-            chunk = names_list[i : i + 500]
-            for s in session.exec(
-                select(Supplier).where(
-                    Supplier.siren.is_(None), Supplier.normalized_name.in_(chunk)
+        self.kind = kind
+        self.filename = filename
+        self.by_siren: dict[str, _Sup] = {}
+        self.by_name: dict[str, _Sup] = {}  # suppliers without SIREN, by normalised name
+        self.by_id: dict[int, _Sup] = {}
+        self.loaded: set[int] = set()  # suppliers whose spellings and contracts are loaded
+        self.touched: dict[int, _Sup] = {}
+        self.template = self._template()
+
+    def _template(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for column in _SUPPLIER.columns:
+            info = Supplier.model_fields.get(column.name)
+            default = info.get_default(call_default_factory=True) if info is not None else None
+            out[column.name] = default
+        out["id"] = None
+        return out
+
+    # ------------------------------------------------------------ loading known rows
+
+    def _select(self, column, keys: list, extra=None):
+        for i in range(0, len(keys), KEY_CHUNK):
+            query = select(_SUPPLIER).where(column.in_(keys[i : i + KEY_CHUNK]))
+            if extra is not None:
+                query = query.where(extra)
+            yield from self.session.execute(query).mappings()
+
+    def _known(self, mapping) -> _Sup:
+        sup = self.by_id.get(mapping["id"])
+        if sup is None:
+            sup = _Sup(dict(mapping))
+            self.by_id[sup.row["id"]] = sup
+        return sup
+
+    def load(self, rows: list[Row]) -> None:
+        """Load the suppliers this batch names that are not in memory yet, their merge targets,
+        and the spellings and contract keys of the suppliers rows will be written to."""
+        sirens = sorted({w.siren for r in rows for w in r.winners if w.siren} - set(self.by_siren))
+        names = sorted(
+            {normalise_name(w.name) for r in rows for w in r.winners if not w.siren}
+            - set(self.by_name)
+        )
+        found = [self._known(m) for m in self._select(_SUPPLIER.c.siren, sirens)]
+        for sup in found:
+            self.by_siren[sup.row["siren"]] = sup
+        for m in self._select(_SUPPLIER.c.normalized_name, names, _SUPPLIER.c.siren.is_(None)):
+            sup = self._known(m)
+            self.by_name.setdefault(sup.row["normalized_name"], sup)
+            found.append(sup)
+        targets = sorted(
+            {s.row["merged_into_id"] for s in found if s.row["merged_into_id"]} - set(self.by_id)
+        )
+        for m in self._select(_SUPPLIER.c.id, targets):
+            self._known(m)
+        todo = sorted({self._resolve(s).id for s in found} - self.loaded)  # type: ignore[type-var]
+        self.loaded.update(todo)
+        for i in range(0, len(todo), KEY_CHUNK):
+            chunk = todo[i : i + KEY_CHUNK]
+            for sid, name, occurrences in self.session.execute(
+                select(_SPELLING.c.supplier_id, _SPELLING.c.name, _SPELLING.c.occurrences).where(
+                    _SPELLING.c.supplier_id.in_(chunk)
                 )
-            ).all():
-                self.by_name.setdefault(s.normalized_name, s)
-        ids = [s.id for s in [*self.by_siren.values(), *self.by_name.values()]]
-        self.spellings: dict[int, dict[str, SupplierName]] = {}
-        self.contracts: dict[int, set[str]] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            for n in session.exec(
-                select(SupplierName).where(SupplierName.supplier_id.in_(chunk))
-            ).all():
-                self.spellings.setdefault(n.supplier_id, {})[n.name] = n
-            for key, sid in session.exec(
-                select(PastContract.contract_key, PastContract.supplier_id).where(
-                    PastContract.supplier_id.in_(chunk)
+            ):
+                self.by_id[sid].spellings[name] = occurrences
+            for sid, key, winner in self.session.execute(
+                select(
+                    _CONTRACT.c.supplier_id, _CONTRACT.c.contract_key, _CONTRACT.c.winner_name
+                ).where(_CONTRACT.c.supplier_id.in_(chunk))
+            ):
+                sup = self.by_id[sid]
+                sup.keys.add(key)
+                if winner:
+                    sup.counts[winner] += 1
+
+    def _resolve(self, sup: _Sup) -> _Sup:
+        """A merged supplier lives on in its target."""
+        target = sup.row["merged_into_id"]
+        return self.by_id.get(target, sup) if target else sup
+
+    def supplier_for(self, w: Winner) -> _Sup:
+        key = w.siren or normalise_name(w.name)
+        known = self.by_siren if w.siren else self.by_name
+        sup = known.get(key)
+        if sup is None:
+            row = dict(self.template)
+            now = utcnow()
+            row.update(
+                siren=w.siren or None,
+                siret=w.siret,
+                name=w.name,
+                normalized_name=normalise_name(w.name),
+                certifications=[],
+                cpv_codes=[],
+                sources=[self.kind],
+                source_ref=self.filename[:300],
+                created_at=now,
+                updated_at=now,
+            )
+            sup = known[key] = _Sup(row, fresh=True)
+            return sup
+        return self._resolve(sup)
+
+    # ------------------------------------------------------------ writing
+
+    def write_batch(self, new: list[_Sup], contracts: list[tuple[_Sup, dict]]) -> None:
+        if new:
+            # RETURNING in any order (ordered RETURNING runs row by row on SQLite); a new
+            # supplier is told apart by its SIREN, or by its normalised name when it has none
+            # (one new supplier per name in an import)
+            result = self.session.execute(
+                insert(_SUPPLIER).returning(
+                    _SUPPLIER.c.id, _SUPPLIER.c.siren, _SUPPLIER.c.normalized_name
+                ),
+                [{k: v for k, v in s.row.items() if k != "id"} for s in new],
+            )
+            ids = {siren or f"\x00{name}": sid for sid, siren, name in result.all()}
+            for sup in new:
+                sid = ids[sup.row["siren"] or f"\x00{sup.row['normalized_name']}"]
+                sup.row["id"] = sid
+                self.by_id[sid] = sup
+                self.loaded.add(sid)
+        dirty = [s for s in self.by_id.values() if s.dirty]
+        if dirty:
+            self.session.execute(
+                update(_SUPPLIER).where(_SUPPLIER.c.id == bindparam("b_id")),
+                [{"b_id": s.id, **{c: s.row[c] for c in UPDATED_COLUMNS}} for s in dirty],
+            )
+            for s in dirty:
+                s.dirty = False
+        if contracts:
+            self.session.execute(
+                insert(_CONTRACT), [{"supplier_id": s.id, **c} for s, c in contracts]
+            )
+        for s in new:
+            self.touched[s.id] = s  # type: ignore[index]
+
+    def finish(self) -> None:
+        """Spellings (how many contracts each won) and the displayed name rule, once."""
+        added, counted, renamed = [], [], []
+        for sup in self.touched.values():
+            occurrences = {}
+            for name in [*sup.spellings, *sup.new_spellings]:
+                occurrences[name] = max(sup.counts.get(name, 0), 1)
+            for name, n in occurrences.items():
+                if name in sup.new_spellings:
+                    added.append(
+                        {
+                            "supplier_id": sup.id,
+                            "name": name,
+                            "normalized": normalise_name(name),
+                            "occurrences": n,
+                        }
+                    )
+                elif sup.spellings[name] != n:
+                    counted.append({"b_sid": sup.id, "b_name": name, "occurrences": n})
+                sup.spellings[name] = n
+            sup.new_spellings.clear()
+            name = display_name(sup.row["sirene_name"], Counter(occurrences)) or sup.row["name"]
+            if name and name != sup.row["name"]:
+                sup.row["name"] = name
+                sup.row["normalized_name"] = normalise_name(name)
+                renamed.append(
+                    {"b_id": sup.id, "name": name, "normalized_name": sup.row["normalized_name"]}
                 )
-            ).all():
-                self.contracts.setdefault(sid, set()).add(key)
-        self.seen_spellings: set[tuple[int, str]] = set()  # (supplier, name) counted in this file
+        if added:
+            self.session.execute(insert(_SPELLING), added)
+        if counted:
+            self.session.execute(
+                update(_SPELLING).where(
+                    _SPELLING.c.supplier_id == bindparam("b_sid"),
+                    _SPELLING.c.name == bindparam("b_name"),
+                ),
+                counted,
+            )
+        if renamed:
+            self.session.execute(
+                update(_SUPPLIER).where(_SUPPLIER.c.id == bindparam("b_id")), renamed
+            )
 
 
-def _set(obj: Any, attr: str, value: Any) -> bool:
-    if value in (None, "", []) or getattr(obj, attr) == value:
-        return False
-    setattr(obj, attr, value)
-    return True
+def _apply_profile(row: dict[str, Any], profile: dict, kind: str) -> bool:
+    changed = False
+    if kind not in (row["sources"] or []):
+        row["sources"] = [*(row["sources"] or []), kind]
+        changed = True
+    for attr in PROFILE_ATTRS:
+        value = profile.get(attr)
+        if value not in (None, "", []) and row[attr] != value:
+            row[attr] = value
+            changed = True
+    certs = profile.get("certifications") or []
+    have = row["certifications"] or []
+    if certs and sorted(set(have) | set(certs)) != sorted(have):
+        row["certifications"] = sorted(set(have) | set(certs))
+        changed = True
+    cpvs = profile.get("cpv_codes") or []
+    if cpvs and not set(cpvs) <= set(row["cpv_codes"] or []):
+        row["cpv_codes"] = sorted(set(row["cpv_codes"] or []) | set(cpvs))
+        changed = True
+    return changed
 
 
 def apply_rows(
     session: Session,
-    rows: list[Row],
+    rows: Iterable[Row],
     *,
     source: str,
     filename: str,
+    total: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
+    batch: int = BATCH,
 ) -> ImportReport:
-    """Write valid rows (no commit); idempotent: the same file twice changes nothing."""
-    report = ImportReport(source=source, filename=filename, read=len(rows))
-    valid = [r for r in rows if r.ok]
+    """Write valid rows (no commit); idempotent: the same file twice changes nothing.
+
+    Rows are applied in file order, `batch` at a time, with SQLAlchemy Core bulk statements
+    (no ORM object, no flush per supplier): a first row naming a new supplier counts as created,
+    a later row adding to it as updated, as a row-by-row import would count them."""
+    report = ImportReport(source=source, filename=filename)
+    kind = source.split("-")[0]
+    session.flush()  # ORM changes pending in the caller's session go first
+    writer = _Writer(session, kind, filename)
+    pending: list[Row] = []
+    if total is None and isinstance(rows, list):
+        total = len(rows)
+
+    def flush_batch() -> None:
+        _apply_batch(writer, pending, report)
+        pending.clear()
+        if progress:
+            done = report.read
+            progress(done, max(total or 0, done), f"{done} lignes lues et enregistrées")
+
     for r in rows:
+        report.read += 1
         if not r.ok:
             report.rejected.append({"position": r.position, "reason": r.error})
         for w in r.warnings:
             report.warnings.append({"position": r.position, "warning": w})
-    sirens = {w.siren for r in valid for w in r.winners if w.siren}
-    names = {normalise_name(w.name) for r in valid for w in r.winners if not w.siren}
-    state = _State(session, sirens, names)
-    kind = source.split("-")[0]
-    total = len(rows)
-    # new suppliers are created first and written in one flush (batched inserts) rather than one
-    # flush per supplier; the rows are then applied in file order, as before
-    fresh = _create_new_suppliers(state, valid, kind, filename)
-    for n, row in enumerate(valid, 1):
+        if r.ok:
+            pending.append(r)
+            if len(pending) >= batch:
+                flush_batch()
+    if pending or not report.read:
+        flush_batch()
+    writer.finish()
+    report.supplier_ids = set(writer.touched)
+    session.expire_all()  # ORM objects the caller holds reread what Core wrote
+    return report
+
+
+def _apply_batch(writer: _Writer, rows: list[Row], report: ImportReport) -> None:
+    writer.load(rows)
+    kind = writer.kind
+    new: list[_Sup] = []
+    contracts: list[tuple[_Sup, dict]] = []
+    for row in rows:
         created = updated = False
         for winner in row.winners:
-            supplier, _ = _supplier_for(state, winner, kind, filename)
-            is_new = supplier.id in fresh
-            fresh.discard(supplier.id)  # later rows of the same supplier update it
+            sup = writer.supplier_for(winner)
+            is_new = sup.fresh
+            if is_new:
+                sup.fresh = False  # later rows of the same supplier update it
+                new.append(sup)
             created |= is_new
-            changed = _apply_profile(supplier, row.profile, kind, filename, is_new)
-            changed |= _add_spelling(state, supplier, winner.name, kind)
+            changed = _apply_profile(sup.row, row.profile, kind)
+            name = winner.name
+            if name and name not in sup.spellings and name not in sup.new_spellings:
+                sup.new_spellings.add(name)
+                changed = True
             if row.contract is not None:
-                changed |= _add_contract(
-                    state, supplier, {**row.contract, "winner_name": winner.name}, kind
-                )
+                c = {**row.contract, "winner_name": name}
+                key = _contract_key(kind, c)
+                if key not in sup.keys:
+                    sup.keys.add(key)
+                    if name:
+                        sup.counts[name] += 1
+                    contracts.append((sup, {**c, "contract_key": key, "source": kind}))
+                    changed = True
             if changed and not is_new:
                 updated = True
-                supplier.updated_at = utcnow()
-            report.supplier_ids.add(supplier.id)
+                sup.row["updated_at"] = utcnow()
+                if sup.id is not None:
+                    sup.dirty = True
+            if sup.id is not None:
+                writer.touched[sup.id] = sup
         if created:
             report.created += 1
         elif updated:
             report.updated += 1
         else:
             report.unchanged += 1
-        if progress and (n % 200 == 0 or n == len(valid)):
-            progress(n + total - len(valid), total, f"{n} lignes valides enregistrées")
-    _refresh_names(session, state, report.supplier_ids)
-    session.flush()
-    return report
-
-
-def _create_new_suppliers(state: _State, valid: list[Row], kind: str, filename: str) -> set[int]:
-    """Create every supplier the file introduces, in one flush; their ids."""
-    new: list[Supplier] = []
-    for row in valid:
-        for w in row.winners:
-            key = w.siren or normalise_name(w.name)
-            known = state.by_siren if w.siren else state.by_name
-            if key in known:
-                continue
-            supplier = _new_supplier(w, kind, filename)
-            known[key] = supplier
-            new.append(supplier)
-    if not new:
-        return set()
-    state.session.add_all(new)
-    state.session.flush()
-    for supplier in new:
-        state.spellings[supplier.id] = {}
-        state.contracts[supplier.id] = set()
-    return {s.id for s in new if s.id is not None}
-
-
-def _new_supplier(w: Winner, kind: str, filename: str) -> Supplier:
-    return Supplier(
-        siren=w.siren or None,
-        siret=w.siret,
-        name=w.name,
-        normalized_name=normalise_name(w.name),
-        sources=[kind],
-        source_ref=filename[:300],
-    )
-
-
-def _supplier_for(state: _State, w: Winner, kind: str, filename: str) -> tuple[Supplier, bool]:
-    supplier = state.by_siren.get(w.siren) if w.siren else state.by_name.get(normalise_name(w.name))
-    if supplier is not None:
-        if supplier.merged_into_id:  # a merged supplier lives on in its target
-            target = state.session.get(Supplier, supplier.merged_into_id)
-            if target is not None:
-                supplier = target
-        return supplier, False
-    supplier = _new_supplier(w, kind, filename)
-    state.session.add(supplier)
-    state.session.flush()
-    if w.siren:
-        state.by_siren[w.siren] = supplier
-    else:
-        state.by_name[supplier.normalized_name] = supplier
-    state.spellings[supplier.id] = {}
-    state.contracts[supplier.id] = set()
-    return supplier, True
-
-
-def _apply_profile(s: Supplier, profile: dict, kind: str, filename: str, is_new: bool) -> bool:
-    changed = False
-    if kind not in (s.sources or []):
-        s.sources = [*(s.sources or []), kind]
-        changed = True
-    for attr in (
-        "sirene_name",
-        "naf_code",
-        "headcount_band",
-        "size",
-        "legal_form",
-        "activity_status",
-        "founded_on",
-        "postal_code",
-        "department",
-        "city",
-        "description",
-        "website",
-    ):
-        if attr in profile:
-            changed |= _set(s, attr, profile[attr])
-    certs = profile.get("certifications") or []
-    if certs and sorted(set(s.certifications or []) | set(certs)) != sorted(s.certifications or []):
-        s.certifications = sorted(set(s.certifications or []) | set(certs))
-        changed = True
-    cpvs = profile.get("cpv_codes") or []
-    if cpvs and not set(cpvs) <= set(s.cpv_codes or []):
-        s.cpv_codes = sorted(set(s.cpv_codes or []) | set(cpvs))
-        changed = True
-    return changed
-
-
-def _add_spelling(state: _State, s: Supplier, name: str, kind: str) -> bool:
-    if not name:
-        return False
-    known = state.spellings.setdefault(s.id, {})
-    key = (s.id, name)
-    if name in known:
-        state.seen_spellings.add(key)
-        return False
-    spelling = SupplierName(
-        supplier_id=s.id, name=name, normalized=normalise_name(name), occurrences=1
-    )
-    state.session.add(spelling)
-    known[name] = spelling
-    state.seen_spellings.add(key)
-    return True
-
-
-def _add_contract(state: _State, s: Supplier, c: dict, kind: str) -> bool:
-    key = _contract_key(kind, c)
-    keys = state.contracts.setdefault(s.id, set())
-    if key in keys:
-        return False
-    keys.add(key)
-    state.session.add(PastContract(supplier_id=s.id, contract_key=key, source=kind, **c))
-    return True
-
-
-def _refresh_names(session: Session, state: _State, supplier_ids: set[int]) -> None:
-    """Spelling counts (contracts won under each spelling) and the displayed name rule."""
-    from sqlalchemy import func
-
-    ids = sorted(supplier_ids)
-    counts: dict[int, Counter] = {}
-    session.flush()
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        for sid, name, n in session.exec(
-            select(PastContract.supplier_id, PastContract.winner_name, func.count())
-            .where(PastContract.supplier_id.in_(chunk), PastContract.winner_name != "")
-            .group_by(PastContract.supplier_id, PastContract.winner_name)
-        ).all():
-            counts.setdefault(sid, Counter())[name] = n
-    for sid in ids:
-        s = session.get(Supplier, sid)
-        spellings = state.spellings.get(sid, {})
-        seen = counts.get(sid, Counter())
-        for name, sp in spellings.items():
-            n = max(seen.get(name, 0), 1)
-            if sp.occurrences != n:
-                sp.occurrences = n
-        name = (
-            display_name(s.sirene_name, Counter({k: v.occurrences for k, v in spellings.items()}))
-            or s.name
-        )
-        if name and name != s.name:
-            s.name = name
-            s.normalized_name = normalise_name(name)
+    writer.write_batch(new, contracts)
 
 
 def iso(d: date | None) -> str:

@@ -90,6 +90,9 @@ def _close_live_models() -> None:
             model.close(timeout=10.0)
 
 
+SMALL_DECODE_TOKENS = 64  # decodes of at most this many tokens run on one thread
+
+
 class HiddenStateEmbedder:
     """Embeddings without the output layer: mean of one layer's hidden states, several texts a pass.
 
@@ -139,6 +142,8 @@ class HiddenStateEmbedder:
         self._target = f"l_out-{self.layer}".encode()
         self.n_ctx = n_ctx
         self.n_seq_max = n_seq_max
+        self.n_threads = n_threads
+        self._threads_set = n_threads
         self._captured: list = []
         self._callback = llama_cpp.ggml_backend_sched_eval_callback(self._on_tensor)
         params = llama_cpp.llama_context_default_params()
@@ -192,6 +197,13 @@ class HiddenStateEmbedder:
                 n += 1
         batch.n_tokens = n
         self._captured = []
+        # a short decode (a search's need) runs on one thread: llama.cpp's threads meet at a
+        # barrier after every operation, which costs more than it saves on a few tokens, and
+        # much more on a busy machine (measured: 100 ms instead of 600 ms, docs/sourcing.md)
+        threads = 1 if n <= SMALL_DECODE_TOKENS else self.n_threads
+        if threads != self._threads_set:
+            lib.llama_set_n_threads(self._ctx, threads, threads)
+            self._threads_set = threads
         if lib.llama_decode(self._ctx, batch) != 0:
             raise ModelError("Le modèle n'a pas pu calculer les embeddings (llama_decode).")
         hidden = np.concatenate(self._captured) if len(self._captured) > 1 else self._captured[0]
@@ -316,6 +328,10 @@ class LocalModel:
         )
         if embedding:
             kwargs.update(embedding=True, n_batch=self.n_ctx, n_ubatch=self.n_ctx)
+        else:
+            # generation decodes one token at a time: one thread (see SMALL_DECODE_TOKENS);
+            # the prompt is still read with every thread
+            kwargs["n_threads"] = 1
         try:
             return Llama(**kwargs)
         except ValueError as exc:  # a corrupt or truncated file, found loading lazily
@@ -324,7 +340,12 @@ class LocalModel:
     def generator(self):
         with self._load_lock:
             if self._gen is None:
-                self._gen = self._llama(embedding=False)
+                llama = self._llama(embedding=False)
+                if _is_gemma_without_template(llama):
+                    # the packaged GGUF has no chat template: llama-cpp-python then falls back
+                    # to Llama 2's ([INST] <<SYS>>), which Gemma answers with template debris
+                    llama.chat_format = "gemma"
+                self._gen = llama
         return self._gen
 
     def embedder(self) -> HiddenStateEmbedder:
@@ -365,11 +386,14 @@ class LocalModel:
     ) -> GenerationResult:
         """Generate a JSON object that satisfies `schema` (llama.cpp grammar), deterministically."""
         llama = self.generator()
+        if system and llama.chat_format == "gemma":  # Gemma has no system turn: it leads the user's
+            prompt, system = f"{system}\n\n{prompt}", None
         messages = ([{"role": "system", "content": system}] if system else []) + [
             {"role": "user", "content": prompt}
         ]
         with self._gen_lock:
-            llama.reset()
+            # no reset: llama-cpp-python reuses the cached tokens the prompt starts with (the
+            # instructions and the need, shared by the judgements of one search)
             response = llama.create_chat_completion(
                 messages=messages,
                 max_tokens=max_tokens,
@@ -384,6 +408,13 @@ class LocalModel:
             error = ModelError(f"Réponse du modèle non conforme au schéma JSON : {raw[:200]!r}")
             error.raw = raw  # type: ignore[attr-defined]  # the caller may salvage a cut answer
             raise error from exc
+
+
+def _is_gemma_without_template(llama) -> bool:
+    metadata = getattr(llama, "metadata", None) or {}
+    return "tokenizer.chat_template" not in metadata and str(
+        metadata.get("general.architecture", "")
+    ).startswith("gemma")
 
 
 def _pooled(embedding: list) -> list[float]:

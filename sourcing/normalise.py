@@ -70,10 +70,12 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+@lru_cache(maxsize=1 << 16)  # an import checks the same identifiers over and over
 def valid_siren(value: str) -> bool:
     return bool(re.fullmatch(r"\d{9}", value or "")) and luhn_ok(value)
 
 
+@lru_cache(maxsize=1 << 16)
 def valid_siret(value: str) -> bool:
     """SIRET check: Luhn on 14 digits; La Poste's establishments use a digit sum divisible by 5."""
     if not re.fullmatch(r"\d{14}", value or ""):
@@ -87,6 +89,7 @@ def clean_identifier(value: object) -> str:
     return re.sub(r"[\s.\-]", "", str(value or "")).strip()
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_name(name: str) -> str:
     """Name for matching: folded, `&` -> et, without legal forms, articles and punctuation."""
     # dotted acronyms first: "S.A.S." -> "SAS"
@@ -134,19 +137,29 @@ def parse_amount(value: object) -> tuple[float | None, str | None]:
     return number, None
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_date(value: object) -> tuple[date | None, str | None]:
     """(date, error): ISO dates (with or without time or zone), or French dd/mm/yyyy."""
     if value is None or value == "":
         return None, None
     text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+    parsed = None
+    if _ISO_DAY.match(text):  # fast path for the usual YYYY-MM-DD (strptime is slow)
         try:
-            parsed = datetime.strptime(text[:10], fmt).date()
-            break
+            parsed = date(int(text[:4]), int(text[5:7]), int(text[8:10]))
         except ValueError:
-            continue
-    else:
-        return None, f"date illisible : {value!r}"
+            parsed = None
+    if parsed is None:
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                parsed = datetime.strptime(text[:10], fmt).date()
+                break
+            except ValueError:
+                continue
+        else:
+            return None, f"date illisible : {value!r}"
     if not (1990 <= parsed.year <= date.today().year + 1):
         return None, f"date invraisemblable : {value!r}"
     return parsed, None
@@ -215,6 +228,8 @@ def strip_markup(text: str) -> str:
     """DECP text without HTML markup (`<br />`, `<p>`), entities decoded, spaces collapsed."""
     import html
 
+    if "<" not in (text or "") and "&" not in (text or ""):
+        return " ".join((text or "").split())
     text = _MARKUP.sub(" ", text or "")
     return " ".join(html.unescape(text).split())
 

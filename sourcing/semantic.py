@@ -20,6 +20,7 @@ framework: a few seconds on 2 cores for tens of thousands of contracts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -129,12 +130,24 @@ def build(
     return Semantic(mean.astype(np.float32), heads, trained_on=len(vectors))
 
 
+def digest(sem: Semantic) -> str:
+    """SHA-256 of the artefacts' content: the key of the in-memory cache (`load_cached`)."""
+    h = hashlib.sha256(sem.mean.astype(np.float32).tobytes())
+    for level in sorted(sem.heads):
+        head = sem.heads[level]
+        h.update(json.dumps([level, head.classes]).encode())
+        h.update(head.weights.astype(np.float32).tobytes())
+        h.update(head.bias.astype(np.float32).tobytes())
+    return h.hexdigest()
+
+
 def save(db, sem: Semantic) -> None:
-    """Write the artefacts as one LanceDB table (replaced on each save)."""
+    """Write the artefacts as one LanceDB table (replaced on each save), their digest in the
+    first row's metadata."""
     rows = [
         {
             "kind": "mean",
-            "meta": json.dumps({"trained_on": sem.trained_on}),
+            "meta": json.dumps({"trained_on": sem.trained_on, "digest": digest(sem)}),
             "data": sem.mean.astype(np.float32).tobytes(),
         }
     ]
@@ -153,11 +166,12 @@ def save(db, sem: Semantic) -> None:
     db.create_table(TABLE, data=rows, mode="overwrite")
 
 
-def load(db) -> Semantic | None:
-    try:
-        table = db.open_table(TABLE)
-    except (FileNotFoundError, ValueError):
-        return None
+def load(db, table=None) -> Semantic | None:
+    if table is None:
+        try:
+            table = db.open_table(TABLE)
+        except (FileNotFoundError, ValueError):
+            return None
     mean = None
     heads = {}
     trained_on = 0
@@ -174,3 +188,32 @@ def load(db) -> Semantic | None:
     if mean is None:
         return None
     return Semantic(mean, heads, trained_on)
+
+
+_CACHE: dict[str, tuple[str, Semantic | None]] = {}  # index location -> (digest, artefacts)
+
+
+def _stored_digest(table) -> str:
+    """The digest written at index time (only the small metadata column is read); an index
+    written before digests existed is keyed by its table version and row count."""
+    rows = table.search().where("kind = 'mean'").select(["meta"]).limit(1).to_list()
+    meta = json.loads(rows[0]["meta"]) if rows else {}
+    return str(meta.get("digest") or f"version:{table.version}:{table.count_rows()}")
+
+
+def load_cached(db, key: str) -> Semantic | None:
+    """`load`, but the artefacts (about a megabyte) are read and decoded once per content: a
+    search only reads their digest. Keyed by content, not by LanceDB version: a table
+    re-created with mode="overwrite" may start its versions again."""
+    try:
+        table = db.open_table(TABLE)
+    except (FileNotFoundError, ValueError):
+        _CACHE.pop(key, None)
+        return None
+    stored = _stored_digest(table)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == stored:
+        return hit[1]
+    sem = load(db, table)
+    _CACHE[key] = (stored, sem)
+    return sem

@@ -175,6 +175,11 @@ def index(rebuild: bool, as_json: bool, as_email: str | None):
             f"Index à jour : {r['suppliers']} fournisseurs, {r['embedded']} vectorisés, "
             f"{r['removed']} retirés{', index ANN construit' if r['ann'] else ''}."
         )
+        if r.get("embedded") and r.get("texts_per_second"):
+            click.echo(
+                f"Vectorisation : {format_number(r['texts_per_second'], 1)} textes/s "
+                f"({format_number(r['embed_seconds'], 1)} s)."
+            )
 
 
 @click.group(

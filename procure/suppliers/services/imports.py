@@ -18,7 +18,7 @@ from procure.core.audit import Actor
 from procure.core.errors import ValidationError
 from procure.core.jobs import JobQueue, Progress, Resources
 from procure.core.models import Job
-from sourcing.ingest import FORMATS, ImportFormatError, apply_rows, read_rows
+from sourcing.ingest import FORMATS, ImportFormatError, apply_rows, open_rows
 from sourcing.match import duplicate_pairs
 from sourcing.models import MergeProposal, Supplier
 
@@ -50,12 +50,13 @@ def import_data(
             f"{filename} : fichier vide.", fields={"fichier": "Le fichier est vide."}
         )
     try:
-        source, rows = read_rows(data, fmt, filename)
+        source, total, rows = open_rows(data, fmt, filename)
     except ImportFormatError as exc:
         raise ValidationError(str(exc), fields={"fichier": str(exc)}) from exc
+    del data  # the parsed records are all that is kept (a national file is large)
     if progress:  # before writing: on SQLite the job row cannot be updated inside this transaction
-        progress(0, len(rows), f"{len(rows)} lignes lues, enregistrement en cours")
-    report = apply_rows(session, rows, source=source, filename=filename)
+        progress(0, total, f"{total} lignes lues, enregistrement en cours")
+    report = apply_rows(session, rows, source=source, filename=filename, total=total)
     proposals = propose_merges(session, report.supplier_ids)
     jobs.fault_point("sourcing.import.before_commit")
     result = report.as_dict()
@@ -71,7 +72,7 @@ def import_data(
     )
     session.commit()
     if progress:
-        progress(len(rows), len(rows), "import terminé")
+        progress(total, total, "import terminé")
     return result
 
 
