@@ -12,6 +12,8 @@ from sqlmodel import Session, col, select
 
 from procure.core import audit
 from procure.core.audit import Actor
+from procure.core.csvfile import BOM as CSV_BOM
+from procure.core.csvfile import csv_text
 from procure.core.errors import NotFound, ValidationError
 from procure.core.formatting import format_number
 from procure.core.models import User
@@ -123,19 +125,6 @@ def list_shortlists(*, session: Session) -> list[Shortlist]:
 def shortlists_page(*, session: Session, page: int = 1) -> Page:
     """One page of the shortlists, newest first."""
     return paginate(session, select(Shortlist).order_by(col(Shortlist.id).desc()), page)
-
-
-# A cell a spreadsheet would read as a formula (OWASP "CSV injection"): = + - @, tab, return.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def csv_text(value: object) -> str:
-    """A text cell from supplier data, defused: a leading ' keeps a formula as plain text."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-CSV_BOM = "\ufeff"  # so that Excel reads the file as UTF-8 (accents), as LibreOffice does
 
 
 def csv_number(value: float | int | None, digits: int) -> str:
