@@ -41,23 +41,11 @@ from sourcing.ingest import apply_rows, open_rows
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import decp_scale  # noqa: E402
+from test_bench_sourcing import DECP, NEEDS  # noqa: E402  (the same needs and data)
 
 ROOT = Path(__file__).resolve().parent.parent
-DECP = Path(os.environ.get("PROCURE_BENCH_DECP", ROOT / "sourcing" / "data" / "decp_demo.json"))
 CONTRACTS = int(os.environ.get("PROCURE_BENCH_CONTRACTS", "100000"))
 SUPPLIERS = int(os.environ.get("PROCURE_BENCH_SUPPLIERS", "300000"))
-NEEDS = [
-    "maintenance informatique et infogérance",
-    "logiciel de gestion financière",
-    "nettoyage des bâtiments communaux",
-    "assistance à maîtrise d'ouvrage système d'information",
-    "fourniture de mobilier de bureau",
-    "travaux de voirie",
-    "formation bureautique",
-    "hébergement de données de santé",
-    "audit de sécurité informatique",
-    "étude géotechnique",
-]
 
 
 def _clock():
