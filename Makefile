@@ -13,8 +13,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip wheel
 
+# llama.cpp is compiled for this machine's CPU (-march=native) unless told otherwise. On CPUs with
+# Intel AMX (Xeon Sapphire Rapids and later) that build turns on llama.cpp's AMX kernels, which
+# crash (SIGSEGV in ggml_backend_amx_mul_mat) on the first decode of the Q4_K_M model: on x86-64
+# the build targets AVX2 instead, which every x86-64 CPU of the last ten years has. Override with
+# `make install LLAMA_CMAKE_ARGS=...`. pip caches the wheel it builds (one build per machine);
+# after changing these flags, `$(BIN)/pip cache remove llama_cpp_python` forces a rebuild.
+ifeq ($(shell uname -m),x86_64)
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+endif
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -e '.[dev]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -e '.[dev]'
 	touch $@
 
 install: $(VENV)/.installed
