@@ -38,9 +38,9 @@ NO_MATCH_FILE = Path(__file__).parent / "data" / "no_match_needs.txt"
 SPLITS = {"index": range(0, 14), "tune": range(14, 17), "report": range(17, 20)}
 
 # The pipelines compared (search() keyword arguments). "sans modèle" removes every model-derived
-# signal (query vector, vector candidates, semantic component, CPV head: the classes' reweighting,
-# the cpv_modele component and the expansion by the predicted CPV labels); the others remove one
-# signal each. A pipeline without any model-derived component uses its own no-match threshold
+# signal (query vector, vector candidates, semantic component, CPV head: the cpv_modele and
+# couverture components, the classes' reweighting and the expansion by the predicted CPV labels);
+# the others remove or add one signal each. A pipeline without any model-derived component uses its own no-match threshold
 # (search.NO_MATCH_THRESHOLD_TEXT), chosen on the tuning split like the default's.
 PIPELINES: dict[str, dict] = {
     "bm25": {"mode": "text"},
@@ -48,7 +48,12 @@ PIPELINES: dict[str, dict] = {
     "sans modèle": {"mode": "hybrid", "use_model": False},
     "sans groupes CPV prédits (cpv_modele)": {"mode": "hybrid", "use_model_cpv": False},
     "avec élargissement par les libellés CPV prédits": {"mode": "hybrid", "use_labels": True},
-    "sans repondération des classes par le modèle": {"mode": "hybrid", "use_reweight": False},
+    "sans couverture du besoin (couverture)": {
+        "mode": "hybrid",
+        "use_coverage": False,
+        "no_match_threshold": lsearch.NO_MATCH_THRESHOLD_UNCOVERED,
+    },
+    "avec repondération des classes par le modèle": {"mode": "hybrid", "use_reweight": True},
     "sans recherche vectorielle": {"mode": "hybrid", "use_vectors": False},
     "vecteurs seuls": {"mode": "vector"},
 }
@@ -198,7 +203,7 @@ def measure(ctx: dict, *, variants=None, pipelines=None, progress=None, no_match
     model.embed([need for _, need in nm])
     no_match_sets = {
         name: _no_match(table, semantic, model, nm, runs[name])
-        for name in (DEFAULT, "sans modèle")
+        for name in (DEFAULT, "sans modèle", UNCOVERED)
         if name in runs and nm
     }
     return {
@@ -219,6 +224,8 @@ def measure(ctx: dict, *, variants=None, pipelines=None, progress=None, no_match
 
 
 DEFAULT = "hybride (défaut)"
+UNCOVERED = "sans couverture du besoin (couverture)"
+TUNING_SHARE = 0.08  # a threshold is the lowest that leaves at most this share of no-match needs
 
 
 def _quantiles(values: list[float]) -> dict[str, float]:
@@ -240,6 +247,8 @@ def _no_match(table, semantic, model, nm: list[tuple[str, str]], kwargs: dict) -
             confident[category].append(need)
     wrong = sum(len(v) for v in confident.values())
     return {
+        "threshold": kwargs.get("no_match_threshold"),
+        "lowest_threshold_at_tuning_share": lowest_threshold(best_scores, TUNING_SHARE),
         "needs": len(nm),
         "per_category": dict(per_category),
         "wrongly_confident": wrong,
@@ -247,6 +256,17 @@ def _no_match(table, semantic, model, nm: list[tuple[str, str]], kwargs: dict) -
         "wrongly_confident_needs": dict(confident),
         "best_scores": sorted(best_scores),
     }
+
+
+def lowest_threshold(best_scores: list[float], share: float) -> float:
+    """The lowest threshold (in steps of 0.5) under which at most `share` of these no-match
+    needs' best scores would be "confident": how each pipeline's threshold is chosen on `tune`."""
+    allowed = math.floor(share * len(best_scores))
+    ranked = sorted(best_scores, reverse=True)
+    if len(ranked) <= allowed:
+        return 0.0
+    # confident = score >= threshold: the threshold must lie above the (allowed+1)-th best score
+    return math.floor(ranked[allowed] * 2) / 2 + 0.5
 
 
 def _run(table, semantic, model, need: str, kwargs: dict) -> dict:

@@ -6,7 +6,9 @@
    by the local model); optionally (`use_labels`, measured neutral, off) from a second full-text
    query made of the CPV labels of the groups the model's CPV head predicts for the need. Their
    union is scored; the head also gives the `cpv_modele` component (the supplier's contracts in
-   the predicted CPV divisions).
+   the predicted CPV divisions) and, with the nearest supplier's cosine, the `couverture`
+   component: how well the indexed contracts cover the need, the same for every result, so that
+   a need nothing fits stays under the no-match threshold.
 3. score = 100 x sum(weight_i x component_i) / sum(weight_i over the components that apply), each
    component in [0, 1] (see COMPONENTS and docs/sourcing.md). Location, size and certifications
    apply only when the search asks for them; the model's judgement only for judged results.
@@ -33,6 +35,10 @@ COMPONENTS = {
     "cpv_modele": "Marchés du fournisseur dans les divisions CPV que le classifieur du modèle local "
     "prédit pour le besoin : s = somme, sur ses marchés, de la probabilité de leur division, "
     "ramenée à 1 - e^(-s/8)",
+    "couverture": "Couverture du besoin par les marchés connus, selon le modèle local : moitié la "
+    "probabilité de la division CPV la plus probable pour le besoin (classifieur CPV), moitié la "
+    "proximité du fournisseur le plus proche (cosinus des vecteurs centrés, ramené de [0,2 ; 1] "
+    "à [0 ; 1]) ; même valeur pour tous les résultats d'une recherche",
     "localisation": "Même département que demandé",
     "taille": "Taille demandée (PME, ETI, GE)",
     "certifications": "Part des certifications demandées déclarées",
@@ -45,6 +51,7 @@ COMPONENT_LABELS = {
     "cpv": "Marchés dans les classes CPV du besoin",
     "recence": "Récence",
     "cpv_modele": "Marchés dans les divisions CPV prédites par le modèle",
+    "couverture": "Couverture du besoin par les marchés connus (modèle)",
     "localisation": "Localisation",
     "taille": "Taille",
     "certifications": "Certifications",
@@ -56,6 +63,7 @@ DEFAULT_WEIGHTS = {
     "cpv": 0.35,
     "recence": 0.10,
     "cpv_modele": 0.15,
+    "couverture": 0.35,
     "localisation": 0.10,
     "taille": 0.05,
     "certifications": 0.10,
@@ -69,10 +77,12 @@ HEAD_FULL = 0.20  # ... and at or above this one it counts fully
 HEAD_LEVEL_WEIGHT = {3: 1.0, 2: 0.6}  # a group-level class is worth more than a division
 # A search whose best result scores below this has no relevant supplier in the data
 # ("aucun fournisseur pertinent dans les données"); chosen on the tuning split (docs/sourcing.md).
-NO_MATCH_THRESHOLD = 40.0
+NO_MATCH_THRESHOLD = 49.0
 # ... and when no model-derived component applies (model unavailable, or the ablation), the
 # threshold chosen the same way for that pipeline
 NO_MATCH_THRESHOLD_TEXT = 55.0
+# ... and for the ablation without the coverage component (evaluation only)
+NO_MATCH_THRESHOLD_UNCOVERED = 48.5
 HALF_LIFE_YEARS = 3.0
 CANDIDATES = 100
 
@@ -159,6 +169,33 @@ def model_cpv_features(entries: list[tuple[str, int]], probs: dict[str, float]) 
 def model_cpv_component(features: dict[str, float]) -> float:
     """Division level, saturating volume: chosen on the tuning split (docs/sourcing.md)."""
     return round(1 - math.exp(-features["s2"] / MODEL_VOLUME_K), 4)
+
+
+COVERAGE_COS_LOW, COVERAGE_COS_HIGH = 0.2, 1.0  # nearest supplier's centred cosine -> [0, 1]
+
+
+def coverage(probs: dict[str, float], cosine: dict[int, float], rows: dict[int, dict]) -> float:
+    """How well the indexed contracts cover the need, by the model: half the probability of the
+    need's most probable CPV division (the CPV head), half the closeness of the nearest supplier
+    (centred cosine, mapped from [COVERAGE_COS_LOW, COVERAGE_COS_HIGH] to [0, 1]).
+
+    The division, not the group: a need between two neighbouring groups (722 and 723, software
+    and IT services) splits the group probability in two although the head is sure of its
+    division; the head also gets the division right far more often (docs/sourcing.md).
+
+    A property of the need, not of a supplier: the same for every result of a search, it moves
+    all of them up or down, so that a score means the same from one need to the next and a need
+    that nothing in the data fits stays under the no-match threshold. Fitted on the tuning split
+    (a logistic regression of "a real need" against "a need with no answer" on the best score,
+    the group probability and the nearest cosine, turned into this weight and mix)."""
+    division = max((p for k, p in probs.items() if len(k) == 2), default=0.0)
+    near = max(
+        (c for i, c in cosine.items() if i in rows and not rows[i].get("public_body")),
+        default=0.0,
+    )
+    span = COVERAGE_COS_HIGH - COVERAGE_COS_LOW
+    closeness = min(max((near - COVERAGE_COS_LOW) / span, 0.0), 1.0)
+    return round(0.5 * division + 0.5 * closeness, 4)
 
 
 def _common(a: str, b: str) -> str:
@@ -310,9 +347,11 @@ def score_candidates(
     judgements: dict[int, int] | None = None,
     today: date | None = None,
     probs: dict[str, float] | None = None,
+    coverage: float | None = None,
 ) -> list[dict[str, Any]]:
     """Score every candidate; each component is absolute (nothing relative to the best hit).
-    `probs` are the CPV head's probabilities for the need (None: no model-derived component)."""
+    `probs` are the CPV head's probabilities for the need (None: no model-derived component);
+    `coverage` is the need's coverage by the indexed contracts (the same for every candidate)."""
     judgements = judgements or {}
     results = []
     wanted_certs = [c.strip().lower() for c in q.certifications if c.strip()]
@@ -327,6 +366,8 @@ def score_candidates(
         }
         if probs is not None:
             comp["cpv_modele"] = model_cpv_component(model_cpv_features(entries, probs))
+        if coverage is not None:
+            comp["couverture"] = coverage
         if q.department:
             comp["localisation"] = 1.0 if r["department"] == q.department else 0.0
         if q.size:
@@ -511,8 +552,9 @@ def search(
     use_model: bool = True,
     use_head: bool = True,
     use_vectors: bool = True,
-    use_reweight: bool = True,
+    use_reweight: bool = False,  # measured: lowers real needs' scores (docs/sourcing.md)
     use_model_cpv: bool = True,
+    use_coverage: bool = True,
     use_labels: bool = False,  # measured neutral (docs/sourcing.md): one full-text query saved
     no_match_threshold: float | None = None,
 ) -> dict[str, Any]:
@@ -536,7 +578,9 @@ def search(
         else:
             v = np.asarray(raw, dtype=np.float32)
             vector = (v / (np.linalg.norm(v) or 1.0)).tolist()
-    rows, bm25, cosine = retrieve(table, q, vector if (use_vectors or q.mode == "vector") else None)
+    rows, bm25, cosine = retrieve(table, q, vector)
+    if not use_vectors and q.mode == "hybrid":  # the ablation: vector hits only for the coverage
+        rows = {i: r for i, r in rows.items() if i in bm25}
     model_on = use_head and centred is not None and semantic is not None and bool(semantic.heads)
     probs = head_probabilities(semantic, centred) if model_on and q.mode == "hybrid" else None
     if probs and use_labels:
@@ -551,8 +595,17 @@ def search(
         if model_on and HEAD_REWEIGHT and use_reweight:
             classes = reweight_classes(semantic, centred, classes)
     model_signals = probs is not None
+    cover = coverage(probs, cosine, rows) if probs is not None and use_coverage else None
     base = score_candidates(
-        rows, bm25, cosine, q, classes, weights, today=today, probs=probs if use_model_cpv else None
+        rows,
+        bm25,
+        cosine,
+        q,
+        classes,
+        weights,
+        today=today,
+        probs=probs if use_model_cpv else None,
+        coverage=cover,
     )
     if q.mode == "hybrid":
         results = base
@@ -574,5 +627,6 @@ def search(
         "public_bodies": public[:5],
         "candidates": len(rows),
         "no_match": q.mode == "hybrid" and top < no_match_threshold,
+        "coverage": cover,
         "no_match_threshold": no_match_threshold,
     }

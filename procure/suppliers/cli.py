@@ -232,6 +232,11 @@ def search(need, cpv, departement, size, certifications, limit, judge, as_json, 
         return
     classes = ", ".join(f"{c['code']} {c['label']}" for c in data["cpv_classes"]) or "aucune"
     click.echo(f"Recherche n° {data['id']} · classes CPV du besoin : {classes}")
+    if data.get("coverage") is not None:
+        click.echo(
+            "Couverture du besoin par les marchés connus (modèle) : "
+            f"{format_number(data['coverage'], 2)} (0 à 1, la même pour chaque résultat)"
+        )
     if data["no_match"]:
         threshold = format_number(data["no_match_threshold"], 0)
         click.echo(

@@ -14,8 +14,11 @@ from sourcing.normalise import display_name, normalise_name, parse_amount, valid
 from sourcing.search import (
     DEFAULT_WEIGHTS,
     JUDGE_MAX_WEIGHT,
+    Query,
     clean_weights,
+    coverage,
     cpv_component,
+    score_candidates,
     weighted,
 )
 from tests.factories import DATA
@@ -145,6 +148,56 @@ def test_weights_are_documented_and_the_judgement_is_bounded():
         [("72262000", 2019), ("45000000", 2018)], [{"prefix": "7226", "score": 100}]
     )
     assert matches == 1 and latest == 2019 and 0 < value < 1
+
+
+def test_coverage_is_a_property_of_the_need_that_moves_every_score_alike():
+    rows = {
+        1: {
+            "siren": "1",
+            "name": "A",
+            "department": "",
+            "size": "",
+            "cpvs": "72000000:2024",
+            "certifications": "",
+        },
+        2: {
+            "siren": "2",
+            "name": "B",
+            "department": "",
+            "size": "",
+            "cpvs": "30000000:2020",
+            "certifications": "",
+        },
+        3: {
+            "siren": "3",
+            "name": "Mairie",
+            "department": "",
+            "size": "",
+            "cpvs": "",
+            "certifications": "",
+            "public_body": True,
+        },
+    }
+    probs = {"72": 0.9, "30": 0.1, "722": 0.45, "723": 0.45}
+    # the division's probability (0.9), not the split group's (0.45); the nearest supplier that
+    # is a company (0.6 -> 0.5), not the public body (0.95) nor a hit outside the candidates
+    cosine = {1: 0.6, 2: 0.3, 3: 0.95, 99: 0.99}
+    value = coverage(probs, cosine, rows)
+    assert value == pytest.approx(0.5 * 0.9 + 0.5 * 0.5)
+    assert coverage({"72": 0.3}, cosine, rows) < value  # less sure of the division: lower
+    assert coverage(probs, {1: 0.3}, rows) < value  # farther from every supplier: lower
+    assert coverage({}, {}, rows) == 0.0
+
+    q = Query(need="maintenance informatique")
+    classes = [{"prefix": "72", "score": 100}]
+    bm25 = {1: 4.0, 2: 9.0}
+    args = (rows, bm25, cosine, q, classes, DEFAULT_WEIGHTS)
+    high = score_candidates(*args, probs=probs, coverage=0.9)
+    low = score_candidates(*args, probs=probs, coverage=0.1)
+    assert [r["supplier_id"] for r in high] == [r["supplier_id"] for r in low]  # same order
+    assert all(r["components"]["couverture"] == 0.9 for r in high)
+    assert all(h["score"] > lo["score"] for h, lo in zip(high, low, strict=True))
+    assert "couverture" not in score_candidates(*args, probs=probs)[0]["components"]
 
 
 def test_injection_attempts_are_flagged_and_delimiters_neutralised():

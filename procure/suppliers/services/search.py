@@ -125,6 +125,7 @@ def search(
             "labels": lsearch.COMPONENT_LABELS,
             "no_match": out["no_match"],
             "no_match_threshold": out["no_match_threshold"],
+            "coverage": out["coverage"],
             "public_bodies": [
                 {"supplier_id": r["supplier_id"], "siren": r["siren"], "name": r["name"]}
                 for r in out["public_bodies"]
@@ -356,6 +357,7 @@ def search_json(record: SourcingSearch) -> dict[str, Any]:
         "cpv_classes": record.cpv_classes,
         "no_match": bool((record.method or {}).get("no_match", False)),
         "no_match_threshold": (record.method or {}).get("no_match_threshold"),
+        "coverage": (record.method or {}).get("coverage"),
         "public_bodies": (record.method or {}).get("public_bodies", []),
         "notice": (record.method or {}).get("notice", ""),
         "results": [
