@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import JSON, bindparam, insert, text, update
 from sqlmodel import Session, select
 
 from sourcing.cpv import normalise_cpv
@@ -612,7 +612,9 @@ class _Writer:
     # ------------------------------------------------------------ writing
 
     def write_batch(self, new: list[_Sup], contracts: list[tuple[_Sup, dict]]) -> None:
-        if new:
+        if new and self._copy_new(new):
+            pass
+        elif new:
             # RETURNING in any order (ordered RETURNING runs row by row on SQLite); a new
             # supplier is told apart by its SIREN, or by its normalised name when it has none
             # (one new supplier per name in an import)
@@ -637,11 +639,52 @@ class _Writer:
             for s in dirty:
                 s.dirty = False
         if contracts:
-            self.session.execute(
-                insert(_CONTRACT), [{"supplier_id": s.id, **c} for s, c in contracts]
-            )
+            rows = [{"supplier_id": s.id, **c} for s, c in contracts]
+            if not self._copy(_CONTRACT, rows):
+                self.session.execute(insert(_CONTRACT), rows)
         for s in new:
             self.touched[s.id] = s  # type: ignore[index]
+
+    def _copy_new(self, new: list[_Sup]) -> bool:
+        """PostgreSQL: new suppliers take their ids from the table's sequence (one query), then
+        are written with COPY. False elsewhere (the caller INSERTs ... RETURNING)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return False
+        seq = self.session.execute(
+            text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": _SUPPLIER.name}
+        ).scalar()
+        if not seq:
+            return False
+        ids = self.session.execute(
+            text("SELECT nextval(:s) FROM generate_series(1, :n)"), {"s": seq, "n": len(new)}
+        ).scalars()
+        for sup, sid in zip(new, ids, strict=True):
+            sup.row["id"] = sid
+            self.by_id[sid] = sup
+            self.loaded.add(sid)
+        if not self._copy(_SUPPLIER, [sup.row for sup in new]):
+            raise RuntimeError("supplier rows without a common set of columns")  # pragma: no cover
+        return True
+
+    def _copy(self, table, rows: list[dict[str, Any]]) -> bool:
+        """PostgreSQL: write the rows with COPY, in the session's transaction (an INSERT of many
+        VALUES spends most of its time in the driver turning thousands of named parameters into
+        positional ones). False when not on PostgreSQL or the rows do not share one set of
+        columns (the caller then INSERTs, with the columns' defaults)."""
+        if self.session.get_bind().dialect.name != "postgresql" or not rows:
+            return False
+        columns = list(rows[0])
+        if any(len(r) != len(columns) or r.keys() != rows[0].keys() for r in rows):
+            return False
+        from psycopg.types.json import Json
+
+        as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
+        raw = self.session.connection().connection.driver_connection
+        names = ", ".join(f'"{c}"' for c in columns)
+        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for r in rows:
+                copy.write_row([Json(r[c]) if c in as_json else r[c] for c in columns])
+        return True
 
     def finish(self) -> None:
         """Spellings (how many contracts each won) and the displayed name rule, once."""
