@@ -40,8 +40,9 @@ SPLITS = {"index": range(0, 14), "tune": range(14, 17), "report": range(17, 20)}
 # The pipelines compared (search() keyword arguments). "sans modèle" removes every model-derived
 # signal (query vector, vector candidates, semantic component, CPV head: the cpv_modele and
 # couverture components, the classes' reweighting and the expansion by the predicted CPV labels);
-# the others remove or add one signal each. A pipeline without any model-derived component uses its own no-match threshold
-# (search.NO_MATCH_THRESHOLD_TEXT), chosen on the tuning split like the default's.
+# the others remove or add one signal each. A pipeline without any model-derived component, or
+# without the coverage, uses its own no-match threshold (search.NO_MATCH_THRESHOLD_TEXT,
+# NO_MATCH_THRESHOLD_UNCOVERED), chosen on the tuning split like the default's.
 PIPELINES: dict[str, dict] = {
     "bm25": {"mode": "text"},
     "hybride (défaut)": {"mode": "hybrid"},

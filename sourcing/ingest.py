@@ -612,9 +612,7 @@ class _Writer:
     # ------------------------------------------------------------ writing
 
     def write_batch(self, new: list[_Sup], contracts: list[tuple[_Sup, dict]]) -> None:
-        if new and self._copy_new(new):
-            pass
-        elif new:
+        if new and not self._copy_new(new):
             # RETURNING in any order (ordered RETURNING runs row by row on SQLite); a new
             # supplier is told apart by its SIREN, or by its normalised name when it has none
             # (one new supplier per name in an import)

@@ -187,7 +187,7 @@ def coverage(probs: dict[str, float], cosine: dict[int, float], rows: dict[int, 
     all of them up or down, so that a score means the same from one need to the next and a need
     that nothing in the data fits stays under the no-match threshold. Fitted on the tuning split
     (a logistic regression of "a real need" against "a need with no answer" on the best score,
-    the group probability and the nearest cosine, turned into this weight and mix)."""
+    the head's probability and the nearest cosine, turned into this weight and mix)."""
     division = max((p for k, p in probs.items() if len(k) == 2), default=0.0)
     near = max(
         (c for i, c in cosine.items() if i in rows and not rows[i].get("public_body")),
