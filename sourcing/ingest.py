@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, bindparam, insert, text, update
+from sqlalchemy import ARRAY, JSON, any_, bindparam, insert, text, update
 from sqlmodel import Session, select
 
 from sourcing.cpv import normalise_cpv
@@ -527,9 +527,19 @@ class _Writer:
 
     # ------------------------------------------------------------ loading known rows
 
+    def _in(self, column, keys: list):
+        """`column IN (keys)`; on PostgreSQL `column = ANY(array)`, one parameter. psycopg
+        prepares a statement run five times, and the generic plan of an IN list of 500
+        parameters, made while the table's statistics still say it is small (a table filled by
+        this very import, or autovacuum off), scans the whole table for every batch: measured
+        1.5 s a query at 174,000 suppliers, against milliseconds with ANY (an index scan)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return column.in_(keys)
+        return column == any_(bindparam(None, list(keys), type_=ARRAY(column.type)))
+
     def _select(self, column, keys: list, extra=None):
         for i in range(0, len(keys), KEY_CHUNK):
-            query = select(_SUPPLIER).where(column.in_(keys[i : i + KEY_CHUNK]))
+            query = select(_SUPPLIER).where(self._in(column, keys[i : i + KEY_CHUNK]))
             if extra is not None:
                 query = query.where(extra)
             yield from self.session.execute(query).mappings()
@@ -567,14 +577,14 @@ class _Writer:
             chunk = todo[i : i + KEY_CHUNK]
             for sid, name, occurrences in self.session.execute(
                 select(_SPELLING.c.supplier_id, _SPELLING.c.name, _SPELLING.c.occurrences).where(
-                    _SPELLING.c.supplier_id.in_(chunk)
+                    self._in(_SPELLING.c.supplier_id, chunk)
                 )
             ):
                 self.by_id[sid].spellings[name] = occurrences
             for sid, key, winner in self.session.execute(
                 select(
                     _CONTRACT.c.supplier_id, _CONTRACT.c.contract_key, _CONTRACT.c.winner_name
-                ).where(_CONTRACT.c.supplier_id.in_(chunk))
+                ).where(self._in(_CONTRACT.c.supplier_id, chunk))
             ):
                 sup = self.by_id[sid]
                 sup.keys.add(key)
