@@ -18,24 +18,18 @@ from procure.clause_library.models import Clause, ClauseVersion
 from procure.clause_library.services.clause_format import parse_clause_text
 from procure.clause_library.services.clause_review import review_clause
 from procure.clause_library.services.clause_spec import ClauseFormatError, ClauseSpec
-from procure.clause_library.services.vocabulary import FORM_FIELDS, STRUCTURED_FIELDS
+from procure.clause_library.services.vocabulary import (
+    FORM_FIELDS,
+    STRUCTURED_FIELDS,
+    VARIABLE_FIELDS,
+)
 from procure.clause_library.services.yaml_bounds import YamlAliasError, refuse_aliases
 from procure.core.errors import ValidationError
 from procure.core.formatting import format_number, parse_number
 
 # The fields of each repeated group, in the order the form shows them.
 ROW_FIELDS: dict[str, tuple[str, ...]] = {
-    "variables": (
-        "name",
-        "label",
-        "type",
-        "default",
-        "min",
-        "max",
-        "max_length",
-        "choices",
-        "required",
-    ),
+    "variables": VARIABLE_FIELDS,
     "variants": ("key", "label"),
     "references": ("source", "article", "note"),
     "departures": ("article", "effect", "variants", "text"),

@@ -119,10 +119,11 @@ HEADER_FIELDS = (*REQUIRED_FIELDS, *OPTIONAL_FIELDS)
 CONTENT_FIELDS = ("title", "piece", *OPTIONAL_FIELDS, "body")
 # The clause form: the file name and family, then every content field.
 FORM_FIELDS = ("name", "family", *CONTENT_FIELDS)
+# A variable's fields, in the order the clause form shows them.
 VARIABLE_FIELDS = (
     "name",
-    "type",
     "label",
+    "type",
     "default",
     "min",
     "max",
