@@ -151,6 +151,29 @@ def make_tender(session, owner, *, reference="AO-2026-001", **kw) -> Tender:
     return tender
 
 
+def make_panel(session, buyer, lead, second, *, reference: str, offers: dict[str, int]):
+    """A tender of `buyer` with offers ({supplier: price}, in order) and two evaluators, `lead`
+    leading: (tender, offers)."""
+    from procure.evaluation import services as ev
+
+    tender = make_tender(session, buyer, reference=reference)
+    actor = Actor.of(buyer)
+    made = [
+        ev.add_offer(
+            session=session, actor=actor, tender_id=tender.id, supplier_name=name, price=price
+        )
+        for name, price in offers.items()
+    ]
+    ev.assign_evaluators(
+        session=session,
+        actor=actor,
+        tender_id=tender.id,
+        user_ids=[lead.id, second.id],
+        lead_id=lead.id,
+    )
+    return tender, made
+
+
 def client_for(app, user, password="motdepasse-test") -> CsrfClient:
     app.test_client_class = CsrfClient
     c = app.test_client()

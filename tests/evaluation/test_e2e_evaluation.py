@@ -12,7 +12,7 @@ from procure.core.audit import Actor
 from procure.evaluation import services as ev
 from procure.evaluation.models import EvaluatorScore, FinalScore
 from tests.browser import assert_accessible, log_in, screenshot
-from tests.factories import GOOD_DECLARATION, make_tender
+from tests.factories import GOOD_DECLARATION, make_panel, make_tender
 
 pytestmark = pytest.mark.e2e
 
@@ -26,27 +26,21 @@ def evaluation(session, make_user):
     buyer = make_user("buyer", email="acheteuse-e2e@test.procure.fr", password=PASSWORD)
     lead = make_user("evaluator", email="principale-e2e@test.procure.fr", password=PASSWORD)
     second = make_user("evaluator", email="second-e2e@test.procure.fr", password=PASSWORD)
-    tender = make_tender(session, buyer, reference="AO-E2E-EVAL")
+    tender, (alpha, beta) = make_panel(
+        session,
+        buyer,
+        lead,
+        second,
+        reference="AO-E2E-EVAL",
+        offers={"Alpha": 100_000, "Beta": 125_000},
+    )
     actor = Actor.of(buyer)
-    alpha = ev.add_offer(
-        session=session, actor=actor, tender_id=tender.id, supplier_name="Alpha", price=100_000
-    )
-    beta = ev.add_offer(
-        session=session, actor=actor, tender_id=tender.id, supplier_name="Beta", price=125_000
-    )
     ev.save_declaration(session=session, actor=actor, offer_id=alpha.id, data=GOOD_DECLARATION)
     ev.save_declaration(
         session=session,
         actor=actor,
         offer_id=beta.id,
         data={"model_total_parameters": 141_000_000_000, "server_power_kw": 1.2},
-    )
-    ev.assign_evaluators(
-        session=session,
-        actor=actor,
-        tender_id=tender.id,
-        user_ids=[lead.id, second.id],
-        lead_id=lead.id,
     )
     second_notes = {alpha.id: (20, 6, 7), beta.id: (16, 15, 5)}
     for offer_id, notes in second_notes.items():

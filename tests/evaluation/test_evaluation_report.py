@@ -20,7 +20,7 @@ from procure.evaluation.models import Offer
 from procure.evaluation.services import report
 from procure.tenders.models import TenderDocument
 from tests.conftest import soup
-from tests.factories import GOOD_DECLARATION, client_for, make_tender
+from tests.factories import GOOD_DECLARATION, client_for, make_panel, make_tender
 from tests.office import pdf_text, to_pdfs
 
 
@@ -28,27 +28,21 @@ from tests.office import pdf_text, to_pdfs
 def locked(session, make_user):
     """A tender with two offers, two evaluators, final notes with a tie, locked."""
     buyer, lead, second = make_user("buyer"), make_user("evaluator"), make_user("evaluator")
-    tender = make_tender(session, buyer, reference="AO-RAO-1")
+    tender, offers = make_panel(
+        session,
+        buyer,
+        lead,
+        second,
+        reference="AO-RAO-1",
+        offers={"Alpha Sobriété": 100_000, "Beta Massif": 120_000},
+    )
     actor = Actor.of(buyer)
-    offers = [
-        ev.add_offer(
-            session=session, actor=actor, tender_id=tender.id, supplier_name=name, price=price
-        )
-        for name, price in (("Alpha Sobriété", 100_000), ("Beta Massif", 120_000))
-    ]
     ev.save_declaration(session=session, actor=actor, offer_id=offers[0].id, data=GOOD_DECLARATION)
     ev.save_declaration(
         session=session,
         actor=actor,
         offer_id=offers[1].id,
         data={"model_total_parameters": 70_000_000_000},
-    )
-    ev.assign_evaluators(
-        session=session,
-        actor=actor,
-        tender_id=tender.id,
-        user_ids=[lead.id, second.id],
-        lead_id=lead.id,
     )
     for who in (lead, second):
         for o in offers:

@@ -12,26 +12,19 @@ from procure.evaluation import services as ev
 from procure.evaluation import units
 from procure.evaluation.models import EvaluatorScore, FinalScore, Offer
 from tests.conftest import soup
-from tests.factories import client_for, make_tender
+from tests.factories import client_for, make_panel
 
 
 @pytest.fixture
 def two_offers(session, make_user):
     buyer, lead, second = make_user("buyer"), make_user("evaluator"), make_user("evaluator")
-    tender = make_tender(session, buyer, reference="AO-FORM-1")
-    actor = Actor.of(buyer)
-    offers = [
-        ev.add_offer(
-            session=session, actor=actor, tender_id=tender.id, supplier_name=name, price=price
-        )
-        for name, price in (("Alpha", 100_000), ("Beta", 150_000))
-    ]
-    ev.assign_evaluators(
-        session=session,
-        actor=actor,
-        tender_id=tender.id,
-        user_ids=[lead.id, second.id],
-        lead_id=lead.id,
+    tender, offers = make_panel(
+        session,
+        buyer,
+        lead,
+        second,
+        reference="AO-FORM-1",
+        offers={"Alpha": 100_000, "Beta": 150_000},
     )
     return {"tender": tender, "lead": lead, "second": second, "offers": offers}
 

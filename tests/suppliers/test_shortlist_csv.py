@@ -24,27 +24,33 @@ PAYLOADS = [
 ]
 
 
-@pytest.mark.parametrize("payload", PAYLOADS)
-def test_supplier_text_is_defused_in_the_csv(session, payload):
-    supplier = Supplier(name=payload, siren=None, department="75", size="PME")
+def _one_item_csv(session, supplier: Supplier, **item) -> str:
+    """The CSV of a shortlist holding `supplier` alone, as one ShortlistItem(**item)."""
     session.add(supplier)
     session.flush()
     shortlist = Shortlist(title="Test", need="besoin")
     session.add(shortlist)
     session.flush()
-    session.add(
-        ShortlistItem(
-            shortlist_id=shortlist.id,
-            supplier_id=supplier.id,
-            score=-1.5,
-            components={},
-            evidence=[{"date": "=1+1", "buyer": "@acheteur", "object": "=x", "cpv": "72"}],
-            judgement={},
-        )
-    )
+    session.add(ShortlistItem(shortlist_id=shortlist.id, supplier_id=supplier.id, **item))
     session.commit()
-    body = svc.shortlist_csv(session=session, shortlist_id=shortlist.id)
-    header, row = list(csv.reader(io.StringIO(body.removeprefix(svc.CSV_BOM)), delimiter=";"))
+    return svc.shortlist_csv(session=session, shortlist_id=shortlist.id)
+
+
+def _rows(body: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.removeprefix(svc.CSV_BOM)), delimiter=";"))
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_supplier_text_is_defused_in_the_csv(session, payload):
+    body = _one_item_csv(
+        session,
+        Supplier(name=payload, siren=None, department="75", size="PME"),
+        score=-1.5,
+        components={},
+        evidence=[{"date": "=1+1", "buyer": "@acheteur", "object": "=x", "cpv": "72"}],
+        judgement={},
+    )
+    header, row = _rows(body)
     cells = dict(zip(header, row, strict=True))
     assert cells["Nom"] == "'" + payload
     assert cells["Marchés passés (preuves)"].startswith("'")
@@ -64,34 +70,24 @@ def test_plain_text_is_untouched():
 
 def test_csv_is_french_for_spreadsheets(session):
     """BOM for Excel, semicolons, decimal commas without group separator, unique French headers."""
-    supplier = Supplier(name="Société Éloïse", siren="552100554", department="69", size="PME")
-    session.add(supplier)
-    session.flush()
-    shortlist = Shortlist(title="Test", need="besoin")
-    session.add(shortlist)
-    session.flush()
-    session.add(
-        ShortlistItem(
-            shortlist_id=shortlist.id,
-            supplier_id=supplier.id,
-            score=1234.5,  # never a real score (0 to 100): checks the absence of group separator
-            components={"texte": 0.40625, "cpv": 0.032, "taille": 1.0},
-            evidence=[
-                {
-                    "date": "2019-02-25",
-                    "date_fr": "25 février 2019",
-                    "buyer": "Ville",
-                    "object": "Objet",
-                    "cpv": "72000000",
-                }
-            ],
-            judgement={"fit": 3},
-        )
+    body = _one_item_csv(
+        session,
+        Supplier(name="Société Éloïse", siren="552100554", department="69", size="PME"),
+        score=1234.5,  # never a real score (0 to 100): checks the absence of group separator
+        components={"texte": 0.40625, "cpv": 0.032, "taille": 1.0},
+        evidence=[
+            {
+                "date": "2019-02-25",
+                "date_fr": "25 février 2019",
+                "buyer": "Ville",
+                "object": "Objet",
+                "cpv": "72000000",
+            }
+        ],
+        judgement={"fit": 3},
     )
-    session.commit()
-    body = svc.shortlist_csv(session=session, shortlist_id=shortlist.id)
     assert body.startswith("\ufeff")
-    header, row = list(csv.reader(io.StringIO(body.removeprefix(svc.CSV_BOM)), delimiter=";"))
+    header, row = _rows(body)
     assert len(header) == len(set(header)) == len(row)
     assert header == svc.shortlist_columns()
     cells = dict(zip(header, row, strict=True))
