@@ -454,7 +454,6 @@ CLASS_CANDIDATES = 50
 
 
 HEAD_ADD = False  # adding the head's classes as new classes: measured worse, off
-HEAD_REWEIGHT = True
 REWEIGHT_FLOOR = 0.0
 
 
@@ -592,7 +591,7 @@ def search(
                 class_candidates(table, q, vector, classes, rows, cosine, CLASS_CANDIDATES)
         if use_feedback:
             classes = classes + feedback_classes(rows, bm25, classes)
-        if model_on and HEAD_REWEIGHT and use_reweight:
+        if model_on and use_reweight:
             classes = reweight_classes(semantic, centred, classes)
     model_signals = probs is not None
     cover = coverage(probs, cosine, rows) if probs is not None and use_coverage else None
